@@ -1,0 +1,363 @@
+//! The AT commands otpgate sends, each with how it is answered and how long it may take, and
+//! parsers for the answers we read. Commands are built, and numeric answers parsed, with the
+//! `at-commands` crate; the references are to 3GPP TS 27.007 (general, network, SIM) and
+//! TS 27.005 (SMS).
+
+use super::ingress::CommandSpec;
+use at_commands::builder::CommandBuilder;
+use at_commands::parser::CommandParser;
+use std::time::Duration;
+
+/// A command with its answer shape and, when it is slow by nature, its own timeout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    pub spec: CommandSpec,
+    /// Overrides the engine's default command timeout.
+    pub timeout: Option<Duration>,
+}
+
+impl Command {
+    fn new(spec: CommandSpec) -> Self {
+        Self {
+            spec,
+            timeout: None,
+        }
+    }
+
+    /// A command with its own timeout.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Any command, answered by a final result code only (for tools and tests).
+    pub fn raw(text: &str) -> Self {
+        Self::new(CommandSpec::plain(text))
+    }
+}
+
+/// Builds `AT<name>=<ints>` with the at-commands builder.
+fn set_ints(name: &str, params: &[i32]) -> String {
+    let mut buf = [0u8; 64];
+    let mut b = CommandBuilder::create_set(&mut buf, true).named(name);
+    for p in params {
+        b = b.with_int_parameter(*p);
+    }
+    built(b.finish_with(b""))
+}
+
+fn query(name: &str) -> String {
+    let mut buf = [0u8; 32];
+    built(
+        CommandBuilder::create_query(&mut buf, true)
+            .named(name)
+            .finish_with(b""),
+    )
+}
+
+fn execute(name: &str) -> String {
+    let mut buf = [0u8; 32];
+    built(
+        CommandBuilder::create_execute(&mut buf, true)
+            .named(name)
+            .finish_with(b""),
+    )
+}
+
+/// The builder answers `Err(needed)` only when the buffer is too small, which the fixed sizes
+/// above rule out for our commands; fall back to an empty command (answered `ERROR`) rather
+/// than panic.
+fn built(r: Result<&[u8], usize>) -> String {
+    r.map(|b| String::from_utf8_lossy(b).into_owned())
+        .unwrap_or_else(|_| "AT".into())
+}
+
+/// `AT`: is anyone there (V.250).
+pub fn attention() -> Command {
+    Command::new(CommandSpec::plain("AT"))
+}
+
+/// `ATZ`: back to the stored profile (V.250 §6.1.1); some modems take a while.
+pub fn reset() -> Command {
+    Command::new(CommandSpec::plain("ATZ")).with_timeout(Duration::from_secs(10))
+}
+
+/// `ATE0`: no echo (V.250 §6.2.4). We cope with echo anyway.
+pub fn echo_off() -> Command {
+    Command::new(CommandSpec::plain("ATE0"))
+}
+
+/// `AT+CMEE=1`: numeric `+CME`/`+CMS ERROR` values (27.007 §9.1).
+pub fn numeric_errors() -> Command {
+    Command::new(CommandSpec::plain(set_ints("+CMEE", &[1])))
+}
+
+/// Identity commands answered by bare text (27.007 §5.1-5.3, §5.6, §5.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identity {
+    Manufacturer,
+    Model,
+    Revision,
+    Imei,
+    Imsi,
+}
+
+/// `AT+CGMI`, `+CGMM`, `+CGMR`, `+CGSN`, `+CIMI`.
+pub fn identity(which: Identity) -> Command {
+    let name = match which {
+        Identity::Manufacturer => "+CGMI",
+        Identity::Model => "+CGMM",
+        Identity::Revision => "+CGMR",
+        Identity::Imei => "+CGSN",
+        Identity::Imsi => "+CIMI",
+    };
+    Command::new(CommandSpec::bare(execute(name), &format!("{name}:")))
+}
+
+/// `AT+CCID` (vendor, widely supported): the SIM's ICCID.
+pub fn iccid() -> Command {
+    Command::new(CommandSpec::bare(execute("+CCID"), "+CCID:"))
+}
+
+/// Strips an optional echo of the command name from a bare answer (`+CGMI: Quectel`).
+pub fn bare_value(line: &str) -> String {
+    let line = line.trim();
+    let value = match line.split_once(':') {
+        Some((head, rest)) if head.starts_with('+') && !head.contains(' ') => rest,
+        _ => line,
+    };
+    value.trim().trim_matches('"').to_string()
+}
+
+/// `AT+CPIN?` (27.007 §8.3).
+pub fn pin_state() -> Command {
+    Command::new(CommandSpec::prefixed(query("+CPIN"), "+CPIN:"))
+}
+
+/// `AT+CPIN="<pin>"`: never logged.
+pub fn enter_pin(pin: &str) -> Command {
+    let mut buf = [0u8; 64];
+    let text = built(
+        CommandBuilder::create_set(&mut buf, true)
+            .named("+CPIN")
+            .with_string_parameter(pin)
+            .finish_with(b""),
+    );
+    Command::new(CommandSpec::plain(text).sensitive()).with_timeout(Duration::from_secs(20))
+}
+
+/// SIM states of `+CPIN:` that matter to us.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PinState {
+    Ready,
+    SimPin,
+    SimPuk,
+    /// Anything else (`PH-SIM PIN`, `SIM PIN2`, ...), verbatim.
+    Other(String),
+}
+
+/// Parses `+CPIN: READY`.
+pub fn parse_pin_state(lines: &[String]) -> Option<PinState> {
+    let line = lines.iter().find(|l| l.starts_with("+CPIN:"))?;
+    let state = line.get("+CPIN:".len()..)?.trim().trim_matches('"');
+    Some(match state.to_ascii_uppercase().as_str() {
+        "READY" => PinState::Ready,
+        "SIM PIN" => PinState::SimPin,
+        "SIM PUK" => PinState::SimPuk,
+        _ => PinState::Other(state.to_string()),
+    })
+}
+
+/// The registration read commands: `AT+CREG?` (CS, 27.007 §7.2), `AT+CGREG?` (GPRS, §10.1.20),
+/// `AT+CEREG?` (EPS, §10.1.22).
+pub fn registration(domain: Domain) -> Command {
+    let name = domain.name();
+    Command::new(CommandSpec::prefixed(query(name), &format!("{name}:")))
+}
+
+/// A registration domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Domain {
+    Cs,
+    Gprs,
+    Eps,
+}
+
+impl Domain {
+    fn name(self) -> &'static str {
+        match self {
+            Domain::Cs => "+CREG",
+            Domain::Gprs => "+CGREG",
+            Domain::Eps => "+CEREG",
+        }
+    }
+}
+
+/// `<stat>` of a registration answer `+CREG: <n>,<stat>[,...]`.
+pub fn parse_registration(lines: &[String]) -> Option<u8> {
+    lines.iter().find_map(|l| {
+        let (head, _) = l.split_once(':')?;
+        let ident = format!("{head}:");
+        let (_, stat) = CommandParser::parse(l.as_bytes())
+            .expect_identifier(ident.as_bytes())
+            .expect_int_parameter()
+            .expect_int_parameter()
+            .finish()
+            .ok()?;
+        u8::try_from(stat).ok()
+    })
+}
+
+/// Words for `<stat>` (27.007 §7.2).
+pub fn registration_text(stat: u8) -> &'static str {
+    match stat {
+        0 => "not registered, not searching",
+        1 => "registered, home network",
+        2 => "not registered, searching",
+        3 => "registration denied",
+        4 => "unknown",
+        5 => "registered, roaming",
+        6 | 7 => "registered for SMS only",
+        8 => "emergency services only",
+        _ => "unknown",
+    }
+}
+
+/// Whether `<stat>` allows sending (home, roaming, SMS-only home/roaming).
+pub fn is_registered(stat: u8) -> bool {
+    matches!(stat, 1 | 5 | 6 | 7)
+}
+
+/// `AT+CSQ` (27.007 §8.5).
+pub fn signal() -> Command {
+    Command::new(CommandSpec::prefixed(execute("+CSQ"), "+CSQ:"))
+}
+
+/// `<rssi>` of `+CSQ: <rssi>,<ber>`; 99 means unknown.
+pub fn parse_signal(lines: &[String]) -> Option<u8> {
+    lines.iter().find_map(|l| {
+        let (rssi, _ber) = CommandParser::parse(l.as_bytes())
+            .expect_identifier(b"+CSQ:")
+            .expect_int_parameter()
+            .expect_int_parameter()
+            .finish()
+            .ok()?;
+        u8::try_from(rssi).ok()
+    })
+}
+
+/// dBm of a `+CSQ` `<rssi>` (0 is -113 dBm or less, 31 is -51 dBm or more, 99 unknown).
+pub fn rssi_dbm(rssi: u8) -> Option<i32> {
+    (rssi <= 31).then(|| -113 + 2 * i32::from(rssi))
+}
+
+/// `AT+COPS?` (27.007 §7.3).
+pub fn operator() -> Command {
+    Command::new(CommandSpec::prefixed(query("+COPS"), "+COPS:"))
+}
+
+/// The operator name of `+COPS: <mode>,<format>,"<oper>"[,<AcT>]`.
+pub fn parse_operator(lines: &[String]) -> Option<String> {
+    let line = lines.iter().find(|l| l.starts_with("+COPS:"))?;
+    let name = line.split(',').nth(2)?.trim().trim_matches('"');
+    (!name.is_empty()).then(|| name.to_string())
+}
+
+/// `AT+CMGF=0`: PDU mode (27.005 §3.2.3).
+pub fn pdu_mode() -> Command {
+    Command::new(CommandSpec::plain(set_ints("+CMGF", &[0])))
+}
+
+/// `AT+CNMI=<mode>,<mt>,<bm>,<ds>,<bfr>` (27.005 §3.4.1): how new messages and status reports
+/// are indicated.
+pub fn new_message_indications(params: [i32; 5]) -> Command {
+    Command::new(CommandSpec::plain(set_ints("+CNMI", &params)))
+}
+
+/// `AT+CMGS=<length>` (27.005 §3.5.1, PDU mode): prompt, PDU, Ctrl-Z, `+CMGS: <mr>`.
+pub fn send_pdu(tpdu_len: usize) -> Command {
+    let len = i32::try_from(tpdu_len).unwrap_or(i32::MAX);
+    Command::new(CommandSpec::with_prompt(
+        set_ints("+CMGS", &[len]),
+        "+CMGS:",
+    ))
+}
+
+/// `<mr>` of `+CMGS: <mr>[,<ackpdu>]`.
+pub fn parse_message_ref(lines: &[String]) -> Option<u8> {
+    lines.iter().find_map(|l| {
+        let (mr,) = CommandParser::parse(l.as_bytes())
+            .expect_identifier(b"+CMGS:")
+            .expect_int_parameter()
+            .finish()
+            .ok()?;
+        u8::try_from(mr).ok()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(s: &[&str]) -> Vec<String> {
+        s.iter().map(|l| l.to_string()).collect()
+    }
+
+    #[test]
+    fn built_commands() {
+        assert_eq!(numeric_errors().spec.text, "AT+CMEE=1");
+        assert_eq!(pdu_mode().spec.text, "AT+CMGF=0");
+        assert_eq!(send_pdu(23).spec.text, "AT+CMGS=23");
+        assert_eq!(
+            new_message_indications([2, 1, 0, 1, 0]).spec.text,
+            "AT+CNMI=2,1,0,1,0"
+        );
+        assert_eq!(registration(Domain::Eps).spec.text, "AT+CEREG?");
+        assert_eq!(identity(Identity::Imei).spec.text, "AT+CGSN");
+        let pin = enter_pin("1234");
+        assert_eq!(pin.spec.text, "AT+CPIN=\"1234\"");
+        assert!(pin.spec.sensitive);
+        assert!(!pin.spec.loggable().contains("1234"));
+    }
+
+    #[test]
+    fn answers() {
+        assert_eq!(parse_signal(&lines(&["+CSQ: 20,99"])), Some(20));
+        assert_eq!(rssi_dbm(20), Some(-73));
+        assert_eq!(rssi_dbm(99), None);
+        assert_eq!(parse_registration(&lines(&["+CREG: 0,1"])), Some(1));
+        assert_eq!(
+            parse_registration(&lines(&["+CEREG: 2,5,\"1A\",\"2B\",7"])),
+            Some(5)
+        );
+        assert_eq!(parse_message_ref(&lines(&["+CMGS: 255"])), Some(255));
+        assert_eq!(parse_message_ref(&lines(&["+CMGS: 300"])), None);
+        assert_eq!(
+            parse_pin_state(&lines(&["+CPIN: SIM PIN"])),
+            Some(PinState::SimPin)
+        );
+        assert_eq!(
+            parse_pin_state(&lines(&["+CPIN: READY"])),
+            Some(PinState::Ready)
+        );
+        assert_eq!(
+            parse_operator(&lines(&["+COPS: 0,0,\"Orange F\",7"])),
+            Some("Orange F".into())
+        );
+        assert_eq!(bare_value("+CGMI: Quectel"), "Quectel");
+        assert_eq!(bare_value("SIMCOM_Ltd"), "SIMCOM_Ltd");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parsers_never_panic(s in "\\PC{0,40}") {
+            let l = vec![s.clone(), format!("+CSQ:{s}"), format!("+CMGS:{s}"), format!("+CREG:{s}")];
+            let _ = parse_signal(&l);
+            let _ = parse_message_ref(&l);
+            let _ = parse_registration(&l);
+            let _ = parse_pin_state(&l);
+            let _ = parse_operator(&l);
+            let _ = bare_value(&s);
+        }
+    }
+}
