@@ -1,1 +1,86 @@
-//! (placeholder: filled in by its own branch)
+//! One task per modem port, behind a cloneable handle; opening serial devices; bring-up.
+//!
+//! - [`engine`]: the task that owns the port. It writes one command at a time, feeds every byte
+//!   read to the pure [`crate::at::Ingress`], answers the caller with the command's lines or
+//!   error, and sends URCs to their own channel. Every command has a timeout; `+CMGS` has a
+//!   long one after the PDU.
+//! - [`serial`]: opening a device with tokio-serial, with errors an operator can act on.
+//! - [`bringup`]: from a freshly opened port to a modem ready to send SMS.
+//!
+//! This module knows the AT protocol and ports, nothing of the queue, sled or HTTP.
+
+pub mod bringup;
+pub mod engine;
+pub mod serial;
+
+pub use bringup::{bring_up, BringUpConfig, BringUpError, ModemInfo};
+pub use engine::{spawn, ModemHandle};
+pub use serial::{open_serial, OpenError};
+
+use crate::at::{ErrorClass, ErrorCode};
+use std::time::Duration;
+
+/// Timeouts and sizes of the modem task.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Default time for a command's final result code (and for the `+CMGS` prompt).
+    pub command_timeout: Duration,
+    /// Time for `+CMGS: <mr>` after the PDU's Ctrl-Z: the network round trip (27.005 leaves
+    /// it open; real networks take from 1 to well over 10 seconds under load).
+    pub submit_timeout: Duration,
+    /// URCs held for the worker before new ones are dropped (and logged).
+    pub urc_capacity: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            command_timeout: Duration::from_secs(5),
+            submit_timeout: Duration::from_secs(60),
+            urc_capacity: 256,
+        }
+    }
+}
+
+/// Errors of one AT exchange.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AtError {
+    /// No final result code in time. `maybe_sent`: the PDU of a `+CMGS` went out (after
+    /// Ctrl-Z), so the SMS may have been sent even though the modem did not say so.
+    #[error("{command}: no answer within {timeout:?}")]
+    Timeout {
+        command: String,
+        timeout: Duration,
+        maybe_sent: bool,
+    },
+    #[error("the modem port is closed")]
+    Closed,
+    #[error("I/O error on the modem port: {0}")]
+    Io(#[from] std::io::Error),
+    /// The modem answered with an error result code.
+    #[error("{command}: {code}")]
+    Failed { command: String, code: ErrorCode },
+    /// The modem said OK but not what the command must answer.
+    #[error("{command}: unexpected answer: {detail}")]
+    Unexpected { command: String, detail: String },
+}
+
+impl AtError {
+    /// What the error means for a message being sent.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            AtError::Failed { code, .. } => code.class(),
+            AtError::Unexpected { .. } => ErrorClass::Temporary,
+            AtError::Timeout { .. } | AtError::Closed | AtError::Io(_) => ErrorClass::ModemFatal,
+        }
+    }
+
+    /// The modem's error code, when it answered one.
+    pub fn code(&self) -> Option<&ErrorCode> {
+        match self {
+            AtError::Failed { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! Bring-up: from a freshly opened port to a modem that can send SMS in PDU mode.
+//!
+//! The sequence, and why:
+//! 1. ESC — a modem left in a `+CMGS` prompt by a crash would take our next command for PDU
+//!    text (27.005 §3.5.1).
+//! 2. `AT` until it answers (three short tries), then `ATZ` (known profile), `ATE0` (echo off;
+//!    we cope either way) and `AT+CMEE=1` (numeric error values, 27.007 §9.1).
+//! 3. Identity: `+CGMI`, `+CGMM`, `+CGMR`, `+CGSN` (27.007 §5); none is required.
+//! 4. SIM: `AT+CPIN?` (27.007 §8.3). The configured PIN is entered once; a rejected PIN is never
+//!    tried again — three wrong PINs lock the SIM behind its PUK — so the caller remembers
+//!    [`BringUpError::PinRejected`] and stops passing the PIN. Then `+CIMI` and `+CCID`.
+//! 5. Network: `AT+CREG?` / `AT+CEREG?` polled until registered (home, roaming or SMS-only)
+//!    or the registration timeout; `AT+CSQ` and `AT+COPS?` for the operator's view.
+//! 6. SMS: `AT+CMGF=0` (PDU mode: the only mode that carries UCS-2 and concatenation
+//!    reliably across vendors) and `AT+CNMI` so new SMS are announced (`+CMTI`) and status
+//!    reports routed to us (`+CDS`), with fallbacks for modems that refuse some values.
+
+use super::{AtError, ModemHandle};
+use crate::at::command::{self, Command, Domain, Identity, PinState};
+use crate::at::ErrorCode;
+use serde::Serialize;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// What bring-up needs from the configuration.
+#[derive(Debug, Clone)]
+pub struct BringUpConfig {
+    /// The SIM PIN; `None` once it was rejected.
+    pub pin: Option<String>,
+    pub registration_timeout: Duration,
+    /// Route status reports to us (`+CDS`).
+    pub status_reports: bool,
+}
+
+/// Why a modem could not come up, in the words its status shows.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BringUpError {
+    #[error("no answer")]
+    NoAnswer,
+    #[error("SIM PIN required")]
+    PinRequired,
+    #[error("SIM PIN rejected (not tried again: a SIM locks after three wrong PINs)")]
+    PinRejected,
+    #[error("SIM PUK required")]
+    PukRequired,
+    #[error("no SIM")]
+    NoSim,
+    #[error("SIM not ready: {0}")]
+    Sim(String),
+    #[error("not registered: {0}")]
+    NotRegistered(String),
+    #[error("{0}")]
+    At(#[from] AtError),
+}
+
+/// What the modem told us about itself.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct ModemInfo {
+    pub manufacturer: String,
+    pub model: String,
+    pub firmware: String,
+    pub imei: Option<String>,
+    pub imsi: Option<String>,
+    pub iccid: Option<String>,
+    pub operator: Option<String>,
+    /// `+CSQ` `<rssi>` (0-31, 99 unknown).
+    pub rssi: Option<u8>,
+    pub signal_dbm: Option<i32>,
+    /// The registration state in words.
+    pub registration: String,
+    /// Whether the modem accepted routing status reports to us.
+    pub status_reports: bool,
+}
+
+/// How long to wait for the SIM after the PIN (it reads its files first).
+const SIM_READY_TIMEOUT: Duration = Duration::from_secs(15);
+const POLL: Duration = Duration::from_millis(500);
+const SYNC_TRIES: usize = 3;
+const SYNC_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// Brings the modem up; see the module docs for the sequence.
+pub async fn bring_up(
+    modem: &ModemHandle,
+    config: &BringUpConfig,
+) -> Result<ModemInfo, BringUpError> {
+    modem.escape().await?;
+    sync(modem).await?;
+    modem.command(command::reset()).await?;
+    modem.command(command::echo_off()).await?;
+    // Old modems without CMEE still work; their errors are plain ERROR.
+    let _ = modem.command(command::numeric_errors()).await;
+    let mut info = ModemInfo {
+        manufacturer: ident(modem, Identity::Manufacturer)
+            .await
+            .unwrap_or_default(),
+        model: ident(modem, Identity::Model).await.unwrap_or_default(),
+        firmware: ident(modem, Identity::Revision).await.unwrap_or_default(),
+        imei: ident(modem, Identity::Imei).await,
+        ..ModemInfo::default()
+    };
+    unlock_sim(modem, config).await?;
+    info.imsi = ident(modem, Identity::Imsi).await;
+    info.iccid = bare(modem, command::iccid()).await;
+    info.registration = register(modem, config.registration_timeout).await?;
+    if let Ok(lines) = modem.command(command::signal()).await {
+        info.rssi = command::parse_signal(&lines).filter(|r| *r != 99);
+        info.signal_dbm = info.rssi.and_then(command::rssi_dbm);
+    }
+    if let Ok(lines) = modem.command(command::operator()).await {
+        info.operator = command::parse_operator(&lines);
+    }
+    modem.command(command::pdu_mode()).await?;
+    info.status_reports = indications(modem, config.status_reports).await;
+    Ok(info)
+}
+
+async fn sync(modem: &ModemHandle) -> Result<(), BringUpError> {
+    for _ in 0..SYNC_TRIES {
+        match modem
+            .command(command::attention().with_timeout(SYNC_TIMEOUT))
+            .await
+        {
+            Ok(_) => return Ok(()),
+            Err(AtError::Timeout { .. }) => continue,
+            // Answering ERROR is answering: the line works.
+            Err(AtError::Failed { .. }) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(BringUpError::NoAnswer)
+}
+
+async fn ident(modem: &ModemHandle, which: Identity) -> Option<String> {
+    bare(modem, command::identity(which)).await
+}
+
+async fn bare(modem: &ModemHandle, cmd: Command) -> Option<String> {
+    let lines = modem.command(cmd).await.ok()?;
+    let value = command::bare_value(lines.first()?);
+    (!value.is_empty()).then_some(value)
+}
+
+async fn pin_state(modem: &ModemHandle) -> Result<PinState, BringUpError> {
+    let deadline = Instant::now() + SIM_READY_TIMEOUT;
+    loop {
+        match modem.command(command::pin_state()).await {
+            Ok(lines) => {
+                return command::parse_pin_state(&lines)
+                    .ok_or_else(|| BringUpError::Sim("unreadable +CPIN answer".into()))
+            }
+            Err(AtError::Failed { code, .. }) => match sim_error(&code) {
+                // SIM busy (still reading its files): ask again.
+                None if Instant::now() < deadline => tokio::time::sleep(POLL).await,
+                None => return Err(BringUpError::Sim("SIM busy".into())),
+                Some(e) => return Err(e),
+            },
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// The bring-up error an error value means for the SIM; `None` for "busy, ask again".
+fn sim_error(code: &ErrorCode) -> Option<BringUpError> {
+    Some(match code.code() {
+        Some(10 | 310) => BringUpError::NoSim,
+        Some(11 | 311) => BringUpError::PinRequired,
+        Some(12 | 316) => BringUpError::PukRequired,
+        Some(14 | 314) => return None,
+        _ => BringUpError::Sim(code.to_string()),
+    })
+}
+
+async fn unlock_sim(modem: &ModemHandle, config: &BringUpConfig) -> Result<(), BringUpError> {
+    match pin_state(modem).await? {
+        PinState::Ready => return Ok(()),
+        PinState::SimPuk => return Err(BringUpError::PukRequired),
+        PinState::Other(s) => return Err(BringUpError::Sim(s)),
+        PinState::SimPin => {}
+    }
+    let Some(pin) = &config.pin else {
+        return Err(BringUpError::PinRequired);
+    };
+    match modem.command(command::enter_pin(pin)).await {
+        Ok(_) => {}
+        Err(AtError::Failed { code, .. }) if matches!(code.code(), Some(16) | Some(12)) => {
+            return Err(BringUpError::PinRejected)
+        }
+        Err(AtError::Failed { code, .. }) => {
+            // An unexpected error from PIN entry still used up one of three tries.
+            tracing::warn!(%code, "SIM PIN entry failed; not trying again");
+            return Err(BringUpError::PinRejected);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let deadline = Instant::now() + SIM_READY_TIMEOUT;
+    loop {
+        match pin_state(modem).await? {
+            PinState::Ready => return Ok(()),
+            PinState::SimPin => return Err(BringUpError::PinRejected),
+            PinState::SimPuk => return Err(BringUpError::PukRequired),
+            PinState::Other(_) if Instant::now() < deadline => tokio::time::sleep(POLL).await,
+            PinState::Other(s) => return Err(BringUpError::Sim(s)),
+        }
+    }
+}
+
+/// Polls registration until the modem can send; answers the state in words.
+async fn register(modem: &ModemHandle, timeout: Duration) -> Result<String, BringUpError> {
+    let deadline = Instant::now() + timeout;
+    let mut last = None;
+    loop {
+        for domain in [Domain::Cs, Domain::Eps] {
+            // 2G/3G-only modems answer ERROR to +CEREG?: not a problem.
+            let Ok(lines) = modem.command(command::registration(domain)).await else {
+                continue;
+            };
+            let Some(stat) = command::parse_registration(&lines) else {
+                continue;
+            };
+            if command::is_registered(stat) {
+                return Ok(command::registration_text(stat).to_string());
+            }
+            if stat == 3 {
+                return Err(BringUpError::NotRegistered(
+                    command::registration_text(stat).into(),
+                ));
+            }
+            last = Some(stat);
+        }
+        if Instant::now() >= deadline {
+            let why = last.map_or("no registration state", command::registration_text);
+            return Err(BringUpError::NotRegistered(why.into()));
+        }
+        tokio::time::sleep(POLL.min(timeout)).await;
+    }
+}
+
+/// `AT+CNMI`: mode 2 (buffer indications while the link is busy), mt 1 (`+CMTI` for stored
+/// SMS), bm 0, ds 1 (`+CDS` status reports) — with fallbacks, since modems differ in what they
+/// accept (mode 1; ds 2 = `+CDSI` stored reports). Answers whether reports are routed.
+async fn indications(modem: &ModemHandle, status_reports: bool) -> bool {
+    let ds = i32::from(status_reports);
+    let tries = [
+        [2, 1, 0, ds, 0],
+        [1, 1, 0, ds, 0],
+        [2, 1, 0, 2 * ds, 0],
+        [1, 1, 0, 2 * ds, 0],
+    ];
+    for params in tries {
+        if modem
+            .command(command::new_message_indications(params))
+            .await
+            .is_ok()
+        {
+            return status_reports;
+        }
+    }
+    tracing::warn!("the modem refused every AT+CNMI setting: no +CMTI/+CDS indications");
+    false
+}
