@@ -1,10 +1,44 @@
 //! otpgate: an on-premises SMS gateway that sends one-time passwords through GSM modems.
-#![forbid(unsafe_op_in_unsafe_fn)]
+//!
+//! # Layout
+//!
+//! Pure protocol code (no I/O, no tokio):
+//! - [`at`]: AT command framing (the digester), result codes, `+CME`/`+CMS` errors and their
+//!   classes, typed URCs (3GPP TS 27.007 / 27.005).
+//! - [`sms`]: SMS PDUs: SMS-SUBMIT encoding, SMS-DELIVER and SMS-STATUS-REPORT decoding,
+//!   GSM 03.38, UCS-2, concatenation (TS 23.040 / 23.038).
+//!
+//! The edges:
+//! - [`modem`]: one task per serial port behind a cloneable handle; modem bring-up.
+//! - [`store`]: sled, the key schema, group-commit flushes, at-rest encryption of bodies.
+//! - [`queue`]: the durable outbound queue, retries, and one worker per modem.
+//! - [`status`]: what each modem worker last reported.
+//! - [`otp`] (pure): codes, their HMAC digests, the verify state machine, templates, phone
+//!   numbers, abuse limits.
+//! - [`otp_service`]: OTPs in sled and their SMS in the queue; what the dialects call.
+//! - [`accounts`]: API logins and hashed keys. [`control`]: the socket the `keys` CLI uses.
+//! - [`http`]: the axum API: the Nomado, MonSMSPro and Octopush dialects and our own.
+//! - [`sim`]: the simulated modem on a real pseudo-terminal (its own PDU decoder, on purpose).
+//!
+//! Wiring:
+//! - [`config`]: the TOML file or the embedded default, validated.
+//! - [`app`]: builds the parts, owns cancellation and the shutdown order.
+//!
+//! Dependencies point one way: `at` and `sms` depend on nothing here; `modem` knows only `at`;
+//! `queue` drives `modem` with `sms`; `http` talks to `queue` and `status`; only `app` names
+//! every concrete part.
 
+pub mod accounts;
+pub mod app;
 pub mod at;
+pub mod config;
+pub mod control;
 pub mod http;
 pub mod modem;
+pub mod otp;
+pub mod otp_service;
 pub mod queue;
 pub mod sim;
 pub mod sms;
+pub mod status;
 pub mod store;

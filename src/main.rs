@@ -1,1 +1,153 @@
-fn main() {}
+//! The `otpgate` command: parses the command line, sets up logging, runs, maps errors to exit codes.
+
+use clap::{Parser, Subcommand};
+use otpgate::config::Config;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "otpgate",
+    version,
+    about = "On-premises SMS gateway for one-time passwords"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the gateway daemon (without --config: the embedded default, one simulated modem).
+    Serve {
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// Run a simulated GSM modem on a pseudo-terminal linked at --link.
+    ModemSim(Box<otpgate::sim::SimOptions>),
+    /// Print the example configuration.
+    ExampleConfig,
+    /// Manage API accounts (works with the daemon running or stopped).
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+        /// The daemon's config (its data_dir holds the accounts); default: the embedded default.
+        #[arg(long, short, global = true)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysAction {
+    /// Create an account; prints its login and key once (only a hash is kept).
+    Add {
+        name: String,
+        /// Print one JSON object {"login": ..., "key": ...} for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the accounts.
+    List,
+    /// Revoke an account: its key stops working at once.
+    Revoke { name: String },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The daemon logs to stdout (journald takes it); the other commands keep stdout for
+    // their own output.
+    init_logging(matches!(cli.command, Command::Serve { .. }));
+    let result = match cli.command {
+        Command::Serve { config } => serve(config),
+        Command::ModemSim(opts) => otpgate::sim::run(*opts).map_err(anyhow::Error::from),
+        Command::ExampleConfig => {
+            print!("{}", otpgate::config::EXAMPLE);
+            Ok(())
+        }
+        Command::Keys { action, config } => keys(action, config),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("otpgate: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn keys(action: KeysAction, config_path: Option<PathBuf>) -> anyhow::Result<()> {
+    use otpgate::control::{Reply, Request};
+    let config = match &config_path {
+        Some(path) => Config::load(path)?,
+        None => Config::embedded_default(),
+    };
+    let (request, json) = match action {
+        KeysAction::Add { name, json } => (Request::KeysAdd { name }, json),
+        KeysAction::List => (Request::KeysList, false),
+        KeysAction::Revoke { name } => (Request::KeysRevoke { name }, false),
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    let reply = runtime.block_on(async {
+        let socket = otpgate::control::socket_path(&config.data_dir);
+        if let Some(reply) = otpgate::control::call(&socket, &request).await? {
+            return anyhow::Ok(reply);
+        }
+        // No daemon running: open the database ourselves.
+        let store = otpgate::store::Store::open(&config.data_dir)?;
+        let accounts = otpgate::accounts::Accounts::open(store.clone())?;
+        let reply = otpgate::control::handle(&accounts, request).await;
+        store.flush_blocking()?;
+        Ok(reply)
+    })?;
+    match reply {
+        Reply::Added { login, key } if json => {
+            println!("{}", serde_json::json!({"login": login, "key": key}));
+        }
+        Reply::Added { login, key } => {
+            println!(
+                "login: {login}\nkey:   {key}\n(the key is shown once; only its hash is kept)"
+            );
+        }
+        Reply::List { accounts } => {
+            for a in accounts {
+                let state = if a.revoked { "revoked" } else { "active" };
+                println!("{}\t{state}", a.name);
+            }
+        }
+        Reply::Revoked { name } => println!("revoked {name}"),
+        Reply::Error { message } => anyhow::bail!(message),
+    }
+    Ok(())
+}
+
+fn init_logging(to_stdout: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OTPGATE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if to_stdout {
+        builder
+            .with_writer(std::io::stdout)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .init();
+    } else {
+        builder
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init();
+    }
+}
+
+fn serve(config_path: Option<PathBuf>) -> anyhow::Result<()> {
+    let config = match &config_path {
+        Some(path) => Config::load(path)?,
+        None => Config::embedded_default(),
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+        tracing::info!(config = %config.source, data_dir = %config.data_dir.display(), "otpgate starting");
+        otpgate::app::run(config, listener, otpgate::app::shutdown_signal()).await
+    })
+}

@@ -1,1 +1,400 @@
-//! (placeholder: filled in by its own branch)
+//! The durable outbound queue: accepting messages, ordering them, and recording every outcome.
+//!
+//! A message is written to sled and flushed (group commit, see [`crate::store::Flusher`])
+//! before [`Queue::enqueue`] returns, so nothing accepted is lost. Dispatch order lives in
+//! memory ([`sched::Schedule`]) and is rebuilt from sled at start: a restart resumes the queue.
+//!
+//! Delivery is **at-least-once**. A message caught in `sending` by a crash is sent again after
+//! the restart, and a `+CMGS` that timed out after its PDU went out is retried; both are flagged
+//! `maybe_duplicate`. The alternative (at-most-once) would lose OTPs, which is worse than a
+//! second copy of one.
+//!
+//! Error classes ([`crate::at::ErrorClass`]) decide what a failure does: permanent fails the
+//! message with the reason; temporary retries with exponential backoff; modem busy retries
+//! soon; modem-fatal puts the message back untouched while the modem reports why.
+
+pub mod message;
+mod sched;
+pub mod worker;
+
+pub use message::{now_ms, Message, Part, State, PRIORITY_NORMAL, PRIORITY_OTP};
+
+use crate::store::{schema, Store, StoreError};
+use sched::Schedule;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+/// Errors of the queue.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum QueueError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("corrupt message record {id}: {source}")]
+    Corrupt {
+        id: u64,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("invalid message: {0}")]
+    Invalid(String),
+}
+
+/// Retry policy.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts (temporary errors) before a message fails for good.
+    pub max_attempts: u32,
+    /// First backoff after a temporary error; doubles each time.
+    pub backoff_base: Duration,
+    /// Backoff ceiling.
+    pub backoff_max: Duration,
+    /// Wait after a "modem busy" answer.
+    pub busy_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 8,
+            backoff_base: Duration::from_secs(2),
+            backoff_max: Duration::from_secs(300),
+            busy_delay: Duration::from_millis(500),
+        }
+    }
+}
+
+/// What a caller asks the queue to send.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub to: String,
+    pub text: String,
+    pub sensitive: bool,
+    pub priority: u8,
+    pub not_after_ms: Option<u64>,
+    pub origin: Option<String>,
+}
+
+/// A message handed to one worker; the worker reports back through [`Queue::finish`].
+#[derive(Debug)]
+pub struct Lease {
+    pub message: Message,
+    /// The opened body.
+    pub text: String,
+}
+
+/// How a sending attempt ended.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Every part accepted by the network.
+    Sent,
+    /// Never going to work.
+    Failed(String),
+    /// A temporary failure: retry with backoff (counts as an attempt).
+    Retry { reason: String, maybe_sent: bool },
+    /// The modem is busy: retry soon.
+    Busy(String),
+    /// The modem cannot send at all: back to the queue as it was, for any modem.
+    Requeue(String),
+}
+
+/// The queue; cheap to clone.
+#[derive(Clone)]
+pub struct Queue {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    messages: sled::Tree,
+    schedule: Mutex<Schedule>,
+    wake: Notify,
+    policy: RetryPolicy,
+}
+
+impl Queue {
+    /// Opens the queue on `store` and reloads every unfinished message.
+    pub fn open(store: Store, policy: RetryPolicy) -> Result<Self, QueueError> {
+        let messages = store.tree(schema::MESSAGES)?;
+        let queue = Self {
+            inner: Arc::new(Inner {
+                store,
+                messages,
+                schedule: Mutex::new(Schedule::default()),
+                wake: Notify::new(),
+                policy,
+            }),
+        };
+        queue.recover()?;
+        Ok(queue)
+    }
+
+    fn recover(&self) -> Result<(), QueueError> {
+        let now = now_ms();
+        let mut resumed = 0usize;
+        for item in self.inner.messages.iter() {
+            let (key, value) = item.map_err(StoreError::from)?;
+            let mut msg = match decode(&value) {
+                Ok(msg) => msg,
+                Err(e) => {
+                    // One bad record must not keep the gateway from starting; it stays on
+                    // disk for the operator to look at.
+                    tracing::error!(key = ?schema::message_id(&key), error = %e, "skipping corrupt message record");
+                    continue;
+                }
+            };
+            match msg.state {
+                State::Queued => {}
+                State::Sending => {
+                    msg.maybe_duplicate = true;
+                    msg.set_state(
+                        State::Queued,
+                        now,
+                        Some("caught in sending by a restart: sent again, may duplicate".into()),
+                    );
+                    self.persist(&msg)?;
+                }
+                _ => continue,
+            }
+            self.schedule_msg(&msg);
+            resumed += 1;
+        }
+        if resumed > 0 {
+            tracing::info!(resumed, "queue resumed unfinished messages");
+        }
+        Ok(())
+    }
+
+    /// Accepts a message: durable on disk when this returns.
+    pub async fn enqueue(&self, new: NewMessage) -> Result<Message, QueueError> {
+        let msg = self.insert(new)?;
+        self.inner.store.flush().await?;
+        self.release(&msg);
+        Ok(msg)
+    }
+
+    /// First half of [`Queue::enqueue`], for callers that write records of their own beside
+    /// the message and share one flush: persists the message (not yet durable, not yet
+    /// dispatched). The caller flushes the store, then calls [`Queue::release`]. Should the
+    /// process die in between, the restart finds the message queued and sends it.
+    pub fn insert(&self, new: NewMessage) -> Result<Message, QueueError> {
+        if new.to.is_empty() {
+            return Err(QueueError::Invalid("empty destination".into()));
+        }
+        let store = &self.inner.store;
+        let id = store.generate_id()?;
+        let now = now_ms();
+        let body = store
+            .cipher()
+            .seal(id, &new.text)
+            .map_err(StoreError::from)?;
+        let mut msg = Message {
+            id,
+            to: new.to,
+            body: Some(body),
+            sensitive: new.sensitive,
+            priority: new.priority,
+            state: State::Queued,
+            created_ms: now,
+            not_after_ms: new.not_after_ms,
+            attempts: 0,
+            next_try_ms: now,
+            last_error: None,
+            maybe_duplicate: false,
+            total_parts: 0,
+            concat_ref: (id % 256) as u8,
+            parts: Vec::new(),
+            origin: new.origin,
+            history: Vec::new(),
+        };
+        msg.set_state(State::Queued, now, None);
+        self.persist(&msg)?;
+        Ok(msg)
+    }
+
+    /// Second half of [`Queue::enqueue`]: hands a durable message to the modems.
+    pub fn release(&self, msg: &Message) {
+        self.schedule_msg(msg);
+    }
+
+    /// Reads a message record.
+    pub fn get(&self, id: u64) -> Result<Option<Message>, QueueError> {
+        match self
+            .inner
+            .messages
+            .get(schema::message_key(id))
+            .map_err(StoreError::from)?
+        {
+            Some(value) => Ok(Some(decode(&value)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Messages waiting for a modem (ready or in backoff).
+    pub fn depth(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Waits for the next message due, marks it `sending` and hands it over. `None` once
+    /// `cancel` fires. Expired messages met on the way end `expired`, never sent.
+    pub async fn lease(&self, modem: &str, cancel: &CancellationToken) -> Option<Lease> {
+        loop {
+            let notified = self.inner.wake.notified();
+            let (next, wait) = {
+                let mut sched = self.lock();
+                sched.pop_due(now_ms())
+            };
+            if let Some(id) = next {
+                match self.start(id, modem) {
+                    Ok(Some(lease)) => return Some(lease),
+                    Ok(None) => continue,
+                    Err(e) => {
+                        tracing::error!(id, error = %e, "cannot lease message");
+                        continue;
+                    }
+                }
+            }
+            let sleep = wait.unwrap_or(Duration::from_secs(3600));
+            tokio::select! {
+                _ = cancel.cancelled() => return None,
+                _ = notified => {}
+                _ = tokio::time::sleep(sleep) => {}
+            }
+        }
+    }
+
+    fn start(&self, id: u64, modem: &str) -> Result<Option<Lease>, QueueError> {
+        let Some(mut msg) = self.get(id)? else {
+            return Ok(None);
+        };
+        if msg.state != State::Queued {
+            return Ok(None);
+        }
+        let now = now_ms();
+        if msg.not_after_ms.is_some_and(|t| t <= now) {
+            msg.set_state(
+                State::Expired,
+                now,
+                Some("expired before it could be sent".into()),
+            );
+            self.drop_body(&mut msg);
+            self.persist(&msg)?;
+            tracing::info!(id, "message expired unsent");
+            return Ok(None);
+        }
+        let text = match &msg.body {
+            Some(sealed) => self
+                .inner
+                .store
+                .cipher()
+                .open(id, sealed)
+                .map_err(StoreError::from)?,
+            None => {
+                msg.set_state(State::Failed, now, Some("body missing".into()));
+                self.persist(&msg)?;
+                return Ok(None);
+            }
+        };
+        msg.attempts += 1;
+        msg.set_state(State::Sending, now, Some(format!("modem {modem}")));
+        self.persist(&msg)?;
+        Ok(Some(Lease { message: msg, text }))
+    }
+
+    /// Records that one part was accepted by the network (so a retry skips it).
+    pub fn part_sent(&self, lease: &mut Lease, part: Part) -> Result<(), QueueError> {
+        lease.message.parts.push(part);
+        self.persist(&lease.message)
+    }
+
+    /// Ends an attempt.
+    pub fn finish(&self, lease: Lease, outcome: Outcome) -> Result<(), QueueError> {
+        let mut msg = lease.message;
+        let now = now_ms();
+        let policy = &self.inner.policy;
+        match outcome {
+            Outcome::Sent => {
+                msg.last_error = None;
+                msg.set_state(State::Sent, now, None);
+                self.drop_body(&mut msg);
+            }
+            Outcome::Failed(reason) => {
+                msg.set_state(State::Failed, now, Some(reason.clone()));
+                msg.last_error = Some(reason);
+                self.drop_body(&mut msg);
+            }
+            Outcome::Retry { reason, maybe_sent } if msg.attempts >= policy.max_attempts => {
+                msg.maybe_duplicate |= maybe_sent;
+                let note = format!("gave up after {} attempts: {reason}", msg.attempts);
+                msg.set_state(State::Failed, now, Some(note));
+                msg.last_error = Some(reason);
+                self.drop_body(&mut msg);
+            }
+            Outcome::Retry { reason, maybe_sent } => {
+                msg.maybe_duplicate |= maybe_sent;
+                let shift = msg.attempts.saturating_sub(1).min(16);
+                let delay = policy
+                    .backoff_base
+                    .saturating_mul(1 << shift)
+                    .min(policy.backoff_max);
+                self.requeue(&mut msg, now, delay, reason);
+            }
+            Outcome::Busy(reason) => {
+                self.requeue(&mut msg, now, policy.busy_delay, reason);
+            }
+            Outcome::Requeue(reason) => {
+                // Not the message's fault: the attempt does not count.
+                msg.attempts = msg.attempts.saturating_sub(1);
+                self.requeue(&mut msg, now, Duration::ZERO, reason);
+            }
+        }
+        self.persist(&msg)?;
+        if msg.state == State::Queued {
+            self.schedule_msg(&msg);
+        }
+        Ok(())
+    }
+
+    fn requeue(&self, msg: &mut Message, now: u64, delay: Duration, reason: String) {
+        msg.next_try_ms = now + delay.as_millis() as u64;
+        msg.set_state(State::Queued, now, Some(format!("retry: {reason}")));
+        msg.last_error = Some(reason);
+    }
+
+    fn drop_body(&self, msg: &mut Message) {
+        if msg.sensitive {
+            msg.body = None;
+        }
+    }
+
+    fn schedule_msg(&self, msg: &Message) {
+        self.lock()
+            .insert(msg.priority, msg.id, msg.next_try_ms, now_ms());
+        self.inner.wake.notify_one();
+    }
+
+    fn persist(&self, msg: &Message) -> Result<(), QueueError> {
+        let value =
+            serde_json::to_vec(msg).map_err(|source| QueueError::Corrupt { id: msg.id, source })?;
+        self.inner
+            .messages
+            .insert(schema::message_key(msg.id), value)
+            .map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Schedule> {
+        // A panic while holding this lock cannot leave the schedule half-updated in a way
+        // that matters (each operation is a single set insert/remove): keep going.
+        self.inner
+            .schedule
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn decode(value: &[u8]) -> Result<Message, QueueError> {
+    serde_json::from_slice(value).map_err(|source| QueueError::Corrupt { id: 0, source })
+}

@@ -1,0 +1,154 @@
+//! Assembles the daemon: storage, queue, simulated modems, modem workers and the HTTP API,
+//! and owns their shutdown order.
+//!
+//! This is the only module that names every concrete part. Long-lived tasks are spawned here,
+//! each with a child of one cancellation token, and tracked so shutdown can wait for them.
+//! Shutdown order: stop accepting HTTP, cancel the workers (each finishes the AT exchange in
+//! flight, bounded), flush sled, stop the simulated modems.
+
+use crate::accounts::Accounts;
+use crate::config::Config;
+use crate::http::{self, AppState};
+use crate::otp_service::OtpService;
+use crate::queue::{worker, Queue};
+use crate::sim::{self, SimOptions};
+use crate::status::StatusBoard;
+use crate::store::Store;
+use anyhow::Context;
+use std::future::Future;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// The embedded default's demo account, so the README's examples work as written. Only the
+/// embedded default (no config file) creates it.
+pub const DEMO_LOGIN: &str = "demo";
+/// The demo account's key.
+pub const DEMO_KEY: &str = "demo-key-change-me";
+
+/// How long shutdown waits for the workers to reach a safe point.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Runs the daemon on an already bound `listener` until `shutdown` resolves.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    // Load the phone-number metadata now, not on the first request.
+    crate::otp::number::warm_up();
+    let store = Store::open(&config.data_dir)
+        .with_context(|| format!("opening the data directory {}", config.data_dir.display()))?;
+    let queue = Queue::open(store.clone(), config.retry.clone()).context("opening the queue")?;
+    let board = StatusBoard::default();
+    let accounts = Accounts::open(store.clone()).context("loading the accounts")?;
+    let otp = OtpService::open(store.clone(), queue.clone(), config.otp.clone())
+        .context("opening the OTP service")?;
+    if config.demo_account && accounts.is_empty() {
+        accounts
+            .add_with_key(DEMO_LOGIN, DEMO_KEY)
+            .await
+            .context("creating the demo account")?;
+        tracing::warn!(
+            "created the demo account (login {DEMO_LOGIN:?}, key {DEMO_KEY:?}) for the embedded default; \
+             run with a config and `otpgate keys add NAME` for real use"
+        );
+    }
+
+    let mut sims = Vec::new();
+    for modem in &config.modems {
+        if let Some(latency) = modem.simulated {
+            let opts = SimOptions {
+                link: modem.spec.device.clone(),
+                latency_ms: latency.as_millis() as u64,
+                ..SimOptions::default()
+            };
+            let handle = sim::spawn(opts)
+                .with_context(|| format!("starting the simulated modem {}", modem.spec.id))?;
+            tracing::info!(modem = %modem.spec.id, link = %modem.spec.device.display(), "simulated modem started");
+            sims.push(handle);
+        }
+    }
+
+    let cancel = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    {
+        let path = crate::control::socket_path(&config.data_dir);
+        let accounts = accounts.clone();
+        let cancel = cancel.child_token();
+        tracker.spawn(async move {
+            if let Err(e) = crate::control::serve(path.clone(), accounts, cancel).await {
+                tracing::error!(path = %path.display(), error = %e, "control socket failed; `otpgate keys` needs the daemon stopped");
+            }
+        });
+    }
+    for modem in &config.modems {
+        board.register(&modem.spec);
+        tracker.spawn(worker::run(
+            modem.spec.clone(),
+            queue.clone(),
+            board.clone(),
+            cancel.child_token(),
+        ));
+    }
+    tracker.close();
+
+    let app = http::router(AppState {
+        queue: queue.clone(),
+        board: board.clone(),
+        otp,
+        accounts,
+    });
+    let addr = listener
+        .local_addr()
+        .context("reading the listen address")?;
+    tracing::info!("listening on http://{addr}");
+    if config.demo_account {
+        tracing::info!(
+            "try: curl -s -u {DEMO_LOGIN}:{DEMO_KEY} -H 'content-type: application/json' \
+             -d '{{\"to\": \"+33612345678\", \"type\": \"NUMERIC\"}}' http://{addr}/2fa/create"
+        );
+    }
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("serving HTTP")?;
+
+    tracing::info!("shutting down");
+    cancel.cancel();
+    if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("modem workers did not stop within {SHUTDOWN_GRACE:?}");
+    }
+    store.flush_blocking().context("flushing the database")?;
+    for sim in sims {
+        sim.shutdown();
+    }
+    Ok(())
+}
+
+/// Resolves on SIGTERM (what systemd sends) or SIGINT.
+pub async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await
+            }
+        }
+    };
+    tokio::select! {
+        _ = term => {}
+        r = tokio::signal::ctrl_c() => {
+            if let Err(e) = r {
+                tracing::error!(error = %e, "cannot listen for SIGINT");
+            }
+        }
+    }
+}

@@ -1,0 +1,334 @@
+//! Configuration: the TOML file (or the embedded default) turned into a validated [`Config`].
+//!
+//! Read in two stages, as the user wrote it ([`FileConfig`], serde, unknown keys rejected so a
+//! typo is an error rather than a silent default) and then what the program needs
+//! ([`Config`], defaults applied, values checked). Nothing else in the crate reads a config
+//! file or the environment.
+
+use crate::modem::EngineConfig;
+use crate::otp::limits::LimitsConfig;
+use crate::otp_service::OtpConfig;
+use crate::queue::worker::ModemSpec;
+use crate::queue::RetryPolicy;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The example configuration shipped in the repository and shown in the README.
+pub const EXAMPLE: &str = include_str!("../otpgate.example.toml");
+
+/// Errors of loading a configuration.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: Box<toml::de::Error>,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// The file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Address the HTTP API listens on.
+    pub listen: Option<String>,
+    /// Where the database and the body key live.
+    pub data_dir: Option<PathBuf>,
+    #[serde(default)]
+    pub queue: QueueSection,
+    #[serde(default)]
+    pub otp: OtpSection,
+    #[serde(default, rename = "modem")]
+    pub modems: Vec<ModemSection>,
+}
+
+/// `[queue]`: retry policy.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueSection {
+    pub max_attempts: Option<u32>,
+    pub backoff_base_ms: Option<u64>,
+    pub backoff_max_ms: Option<u64>,
+}
+
+/// `[otp]`: OTP defaults and abuse limits.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OtpSection {
+    /// Wrong attempts where the dialect has no field for it (Nomado, MonSMSPro). Default 3.
+    pub max_attempts: Option<u32>,
+    /// Validity where the dialect has no field for it (MonSMSPro), seconds. Default 600.
+    pub ttl_s: Option<u64>,
+    /// Seconds before another code may go to the same number. Default 30.
+    pub resend_cooldown_s: Option<u64>,
+    /// Codes per destination number per hour. Default 5.
+    pub per_number_per_hour: Option<u32>,
+    /// Sustained requests per second per account. Default 200.
+    pub per_account_per_second: Option<u32>,
+    /// Burst allowance per account. Default 400.
+    pub per_account_burst: Option<u32>,
+    /// Country calling codes codes may be sent to (SMS-pumping defence). Default: all.
+    pub allowed_country_codes: Option<Vec<u16>>,
+}
+
+/// One `[[modem]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModemSection {
+    pub id: String,
+    pub device: PathBuf,
+    #[serde(default = "default_baud")]
+    pub baud: u32,
+    /// SIM PIN, entered once at bring-up (never retried when rejected).
+    pub pin: Option<String>,
+    /// Run a simulated modem in-process and symlink its pseudo-terminal at `device`.
+    #[serde(default)]
+    pub simulated: bool,
+    /// Simulated modems only: delay before the network accepts an SMS.
+    pub sim_latency_ms: Option<u64>,
+    pub command_timeout_ms: Option<u64>,
+    pub submit_timeout_ms: Option<u64>,
+    pub registration_timeout_s: Option<u64>,
+    /// Ask the network for a status report on every part (default true).
+    pub status_reports: Option<bool>,
+}
+
+fn default_baud() -> u32 {
+    115_200
+}
+
+/// A modem to run: the worker's spec, and whether the daemon simulates it.
+#[derive(Debug, Clone)]
+pub struct ModemConfig {
+    pub spec: ModemSpec,
+    /// `Some(latency)` for a simulated modem run in-process.
+    pub simulated: Option<Duration>,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub retry: RetryPolicy,
+    pub modems: Vec<ModemConfig>,
+    pub otp: OtpConfig,
+    /// Create the demo account at first start (embedded default only).
+    pub demo_account: bool,
+    /// Where the configuration came from, for messages.
+    pub source: String,
+}
+
+impl Config {
+    /// Loads and validates `path`.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses and validates configuration text (`path` names it in errors).
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let file: FileConfig = toml::from_str(text).map_err(|source| ConfigError::Parse {
+            path: path.to_path_buf(),
+            source: Box::new(source),
+        })?;
+        Self::validate(file, path)
+    }
+
+    /// The embedded default: data in `./otpgate-data`, 127.0.0.1:8080, one simulated modem.
+    pub fn embedded_default() -> Self {
+        let file = FileConfig {
+            listen: None,
+            data_dir: None,
+            queue: QueueSection::default(),
+            otp: OtpSection::default(),
+            modems: vec![ModemSection {
+                id: "sim0".into(),
+                device: PathBuf::from("otpgate-data/sim0.tty"),
+                baud: default_baud(),
+                pin: None,
+                simulated: true,
+                sim_latency_ms: Some(0),
+                command_timeout_ms: None,
+                submit_timeout_ms: None,
+                registration_timeout_s: None,
+                status_reports: None,
+            }],
+        };
+        let mut config = Self::validate(file, Path::new("<embedded default>"))
+            .unwrap_or_else(|e| unreachable!("the embedded default is valid: {e}"));
+        config.source = "embedded default (simulated modem, no hardware)".into();
+        config.demo_account = true;
+        config
+    }
+
+    fn validate(file: FileConfig, path: &Path) -> Result<Self, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        let listen_text = file.listen.as_deref().unwrap_or("127.0.0.1:8080");
+        let listen: SocketAddr = listen_text
+            .parse()
+            .map_err(|e| invalid(format!("listen = {listen_text:?}: {e}")))?;
+        let data_dir = file
+            .data_dir
+            .unwrap_or_else(|| PathBuf::from("otpgate-data"));
+        let defaults = RetryPolicy::default();
+        let retry = RetryPolicy {
+            max_attempts: file
+                .queue
+                .max_attempts
+                .unwrap_or(defaults.max_attempts)
+                .max(1),
+            backoff_base: file
+                .queue
+                .backoff_base_ms
+                .map_or(defaults.backoff_base, Duration::from_millis),
+            backoff_max: file
+                .queue
+                .backoff_max_ms
+                .map_or(defaults.backoff_max, Duration::from_millis),
+            busy_delay: defaults.busy_delay,
+        };
+        if file.modems.is_empty() {
+            return Err(invalid(
+                "no [[modem]] configured: at least one is needed".into(),
+            ));
+        }
+        let mut modems = Vec::new();
+        for m in file.modems {
+            if m.id.is_empty()
+                || !m
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            {
+                return Err(invalid(format!(
+                    "modem id {:?}: use letters, digits, - _ .",
+                    m.id
+                )));
+            }
+            if modems.iter().any(|x: &ModemConfig| x.spec.id == m.id) {
+                return Err(invalid(format!("modem id {:?} appears twice", m.id)));
+            }
+            if m.baud == 0 {
+                return Err(invalid(format!("modem {}: baud must be positive", m.id)));
+            }
+            if let Some(pin) = &m.pin {
+                if !(4..=8).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
+                    return Err(invalid(format!(
+                        "modem {}: pin must be 4 to 8 digits",
+                        m.id
+                    )));
+                }
+            }
+            let engine = EngineConfig {
+                command_timeout: m.command_timeout_ms.map_or(
+                    EngineConfig::default().command_timeout,
+                    Duration::from_millis,
+                ),
+                submit_timeout: m.submit_timeout_ms.map_or(
+                    EngineConfig::default().submit_timeout,
+                    Duration::from_millis,
+                ),
+                ..EngineConfig::default()
+            };
+            let spec = ModemSpec {
+                id: m.id,
+                device: m.device,
+                baud: m.baud,
+                pin: m.pin,
+                engine,
+                registration_timeout: Duration::from_secs(m.registration_timeout_s.unwrap_or(60)),
+                status_reports: m.status_reports.unwrap_or(true),
+                max_backoff: Duration::from_secs(30),
+            };
+            let simulated = m
+                .simulated
+                .then(|| Duration::from_millis(m.sim_latency_ms.unwrap_or(0)));
+            modems.push(ModemConfig { spec, simulated });
+        }
+        let otp = otp_config(&file.otp);
+        Ok(Self {
+            listen,
+            data_dir,
+            retry,
+            modems,
+            otp,
+            demo_account: false,
+            source: path.display().to_string(),
+        })
+    }
+}
+
+fn otp_config(s: &OtpSection) -> OtpConfig {
+    let d = OtpConfig::default();
+    let l = d.limits.clone();
+    OtpConfig {
+        default_max_attempts: s.max_attempts.unwrap_or(d.default_max_attempts).max(1),
+        default_ttl_s: s.ttl_s.unwrap_or(d.default_ttl_s).max(1),
+        limits: LimitsConfig {
+            resend_cooldown_ms: s
+                .resend_cooldown_s
+                .map_or(l.resend_cooldown_ms, |v| v.saturating_mul(1000)),
+            per_number_per_hour: s.per_number_per_hour.unwrap_or(l.per_number_per_hour),
+            per_account_per_second: s.per_account_per_second.unwrap_or(l.per_account_per_second),
+            per_account_burst: s.per_account_burst.unwrap_or(l.per_account_burst),
+            allowed_country_codes: s.allowed_country_codes.clone().or(l.allowed_country_codes),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_config_is_valid() {
+        let c = Config::parse(EXAMPLE, Path::new("otpgate.example.toml")).unwrap();
+        assert_eq!(c.modems[0].spec.id, "usb0");
+        assert_eq!(c.modems[0].spec.baud, 115_200);
+        assert_eq!(c.modems[0].spec.pin.as_deref(), Some("1234"));
+    }
+
+    #[test]
+    fn embedded_default_is_one_simulated_modem() {
+        let c = Config::embedded_default();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.data_dir, PathBuf::from("otpgate-data"));
+        assert_eq!(c.modems.len(), 1);
+        assert!(c.modems[0].simulated.is_some());
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        let p = Path::new("x.toml");
+        let e = Config::parse(
+            "listen = \"nope\"\n[[modem]]\nid=\"a\"\ndevice=\"/dev/x\"",
+            p,
+        );
+        assert!(e.unwrap_err().to_string().contains("listen"));
+        let e = Config::parse("lisen = \"127.0.0.1:1\"", p).unwrap_err();
+        assert!(e.to_string().contains("lisen"), "{e}");
+        let e = Config::parse("", p).unwrap_err();
+        assert!(e.to_string().contains("no [[modem]]"));
+        let e = Config::parse("[[modem]]\nid=\"a\"\ndevice=\"/d\"\npin=\"12\"", p).unwrap_err();
+        assert!(e.to_string().contains("pin"));
+    }
+}

@@ -1,0 +1,3 @@
+mod foundation;
+pub mod harness;
+mod otp;
