@@ -1,1 +1,123 @@
-//! (placeholder: filled in by its own branch)
+//! The HTTP API (axum): routing, the provider dialects, and the gateway's own endpoints.
+//!
+//! This module talks to the OTP service, the queue, the accounts and the status board, never
+//! to a port or to sled directly. Each provider dialect has its own module and answers every
+//! error in its own shape: [`nomado`], [`monsmspro`], [`octopush`]; the gateway's own
+//! endpoints live in [`messages`].
+
+// The dialect handlers answer errors as ready-made responses in each provider's own shape;
+// `Result<_, Response>` keeps their early returns readable, and the size of the error variant
+// does not matter on a path that ends the request either way.
+#![allow(clippy::result_large_err)]
+
+mod auth;
+mod error;
+mod fields;
+mod messages;
+mod monsmspro;
+mod nomado;
+mod octopush;
+mod openapi;
+
+pub use error::ApiError;
+
+use crate::accounts::Accounts;
+use crate::otp::limits::LimitHit;
+use crate::otp_service::OtpService;
+use crate::queue::Queue;
+use crate::status::StatusBoard;
+use axum::extract::DefaultBodyLimit;
+use axum::response::Response;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde_json::json;
+
+/// Largest request body accepted (bytes); larger ones are refused in each dialect's shape.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// What handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    pub queue: Queue,
+    pub board: StatusBoard,
+    pub otp: OtpService,
+    pub accounts: Accounts,
+}
+
+/// The whole API.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/v1/messages", post(messages::create))
+        .route("/v1/messages/{id}", get(messages::get))
+        .route("/v1/modems", get(modems))
+        .route("/openapi.json", get(openapi::openapi))
+        .route("/2fa/create", post(nomado::create))
+        .route("/2fa/verify", post(nomado::verify))
+        .route("/v1/auth/otp/get", post(monsmspro::get))
+        .route("/v1/auth/otp/verify", post(monsmspro::verify))
+        .route("/v1/public/service/otp/generate", post(octopush::generate))
+        .route("/v1/public/service/otp/validate", put(octopush::validate))
+        .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
+
+/// Liveness: the process answers. Also says how many modems can send.
+#[utoipa::path(get, path = "/healthz", tag = "gateway", responses((status = 200, description = "alive; modem and queue summary")))]
+async fn healthz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Json<serde_json::Value> {
+    let modems = state.board.snapshot();
+    let ready = modems
+        .iter()
+        .filter(|m| m.state == crate::status::ModemState::Ready)
+        .count();
+    Json(json!({
+        "status": "ok",
+        "modems": modems.len(),
+        "modems_ready": ready,
+        "queue_depth": state.queue.depth(),
+    }))
+}
+
+#[utoipa::path(get, path = "/v1/modems", tag = "gateway", responses((status = 200, description = "per-modem state")))]
+async fn modems(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Json<Vec<crate::status::ModemStatus>> {
+    Json(state.board.snapshot())
+}
+
+/// A rate-limit refusal in words.
+fn limit_message(hit: &LimitHit) -> String {
+    match hit {
+        LimitHit::Cooldown { retry_after_ms } => format!(
+            "a code was just sent to this number: wait {} s before asking again",
+            retry_after_ms.div_ceil(1000)
+        ),
+        LimitHit::HourlyCap { retry_after_ms } => format!(
+            "too many codes sent to this number this hour: retry in {} s",
+            retry_after_ms.div_ceil(1000)
+        ),
+        LimitHit::AccountRate { retry_after_ms } => format!(
+            "too many requests for this account: retry in {} ms",
+            retry_after_ms
+        ),
+        LimitHit::CountryNotAllowed { country_code } => {
+            format!("numbers of country +{country_code} are not allowed on this gateway")
+        }
+    }
+}
+
+/// Adds `Retry-After` (seconds) to a 429.
+fn retry_after(response: &mut Response, hit: &LimitHit) {
+    let ms = match hit {
+        LimitHit::Cooldown { retry_after_ms }
+        | LimitHit::HourlyCap { retry_after_ms }
+        | LimitHit::AccountRate { retry_after_ms } => *retry_after_ms,
+        LimitHit::CountryNotAllowed { .. } => return,
+    };
+    if let Ok(v) = ms.div_ceil(1000).max(1).to_string().parse() {
+        response.headers_mut().insert("retry-after", v);
+    }
+}

@@ -1,0 +1,273 @@
+//! The Octopush dialect: `POST /v1/public/service/otp/generate`,
+//! `PUT /v1/public/service/otp/validate`, headers `api-login` / `api-key`.
+//!
+//! Input is read leniently, as the provider documents: values are cast (`"6"` is 6, `"true"`
+//! and `1` are true), out-of-range numbers are brought into range, characters a field may not
+//! hold are stripped, unknown or unreadable fields are ignored, and the OTP is still sent.
+//! Only what cannot be fixed (no usable phone number) is refused.
+//!
+//! Answers: success `{"code": 0, ...}`; errors HTTP 400/401/429 with `{"code": N, "message"}`.
+//! Validation codes per the provider: 194 number or token missing, 195 code missing, 196
+//! maximum wrong attempts reached, 197 expired, 198 not found, 199 wrong code (with
+//! `remaining_number_of_attempts`). Generation errors use the gateway's own codes, listed in
+//! the README: 100 invalid phone number, 101 channel unavailable, 102 body unreadable,
+//! 401/429 as their statuses.
+
+use super::fields::Fields;
+use super::{auth, AppState};
+use crate::otp::limits::LimitHit;
+use crate::otp::{self, Alphabet};
+use crate::otp_service::{CreateRequest, ServiceError, VerifyBy};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+const DEFAULT_LENGTH: i64 = 6;
+const DEFAULT_VALIDITY: i64 = 600;
+const DEFAULT_MAX_WRONG: i64 = 3;
+const MAX_TEXT: usize = 1224;
+
+fn error(status: StatusCode, code: u16, message: impl Into<String>) -> Response {
+    (
+        status,
+        Json(json!({"code": code, "message": message.into()})),
+    )
+        .into_response()
+}
+
+fn begin(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(String, Fields), Response> {
+    let account = auth::octopush(headers)
+        .and_then(|(login, key)| state.accounts.authenticate(&login, &key))
+        .ok_or_else(|| {
+            error(
+                StatusCode::UNAUTHORIZED,
+                401,
+                "Unauthorized: wrong or missing api-login / api-key",
+            )
+        })?;
+    let bytes = body.map_err(|e| error(e.status(), 102, e.body_text()))?;
+    // Lenient: a body that is not a JSON object is read as an empty one; the missing number
+    // then says what is wrong.
+    let fields = Fields::parse(&bytes).unwrap_or_default();
+    Ok((account, fields))
+}
+
+/// Keeps a sender to what an SMS sender may hold: 3 to 11 of a-zA-Z0-9.
+fn clean_sender(raw: &str) -> Option<String> {
+    let s: String = raw
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(11)
+        .collect();
+    (s.len() >= 3).then_some(s)
+}
+
+/// The expiry as the local wall-clock time, for `{hh:mm:ss}`.
+fn local_hms(unix_ms: u64) -> String {
+    use chrono::TimeZone;
+    match chrono::Local.timestamp_millis_opt(unix_ms as i64) {
+        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
+            t.format("%H:%M:%S").to_string()
+        }
+        chrono::LocalResult::None => String::from("--:--:--"),
+    }
+}
+
+#[utoipa::path(post, path = "/v1/public/service/otp/generate", tag = "octopush", request_body = super::openapi::OctopushGenerate,
+    responses((status = 200, body = super::openapi::OctopushAnswer), (status = 400, body = super::openapi::OctopushAnswer),
+        (status = 401, body = super::openapi::OctopushAnswer), (status = 403, body = super::openapi::OctopushAnswer), (status = 429, body = super::openapi::OctopushAnswer)))]
+pub async fn generate(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    match generate_inner(&state, &headers, body).await {
+        Ok(r) | Err(r) => r,
+    }
+}
+
+async fn generate_inner(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Response> {
+    let (account, f) = begin(state, headers, body)?;
+    let bad = |code, m: String| error(StatusCode::BAD_REQUEST, code, m);
+    let phone = f
+        .string_lenient("phone_number")
+        .ok_or_else(|| bad(100, "phone_number: missing".into()))?;
+    let number = otp::number::parse(&phone).map_err(|e| bad(100, format!("phone_number: {e}")))?;
+    let channel = match f
+        .string_lenient("channel")
+        .map(|c| c.trim().to_ascii_lowercase())
+    {
+        Some(c) if c == "voice_sms" || c == "voice" => "voice_sms",
+        _ => "sms",
+    };
+    if channel == "voice_sms" {
+        return Err(bad(
+            101,
+            "channel voice_sms: no modem of this gateway has a voice backend configured".into(),
+        ));
+    }
+    let length = f
+        .int_lenient("code_length")
+        .unwrap_or(DEFAULT_LENGTH)
+        .clamp(3, 32) as usize;
+    let alphabet = Alphabet {
+        digits: f.bool_lenient("allow_digits").unwrap_or(false),
+        upper: f.bool_lenient("allow_upper_case").unwrap_or(false),
+        lower: f.bool_lenient("allow_lower_case").unwrap_or(false),
+        special: f.bool_lenient("allow_special_chars").unwrap_or(false),
+        remove_confusing: f
+            .bool_lenient("remove_confusing_characters")
+            .unwrap_or(false),
+    };
+    let validity = f
+        .int_lenient("validity_period")
+        .unwrap_or(DEFAULT_VALIDITY)
+        .clamp(3, 10_000_000) as u64;
+    let max_wrong = f
+        .int_lenient("max_wrong_attempts")
+        .unwrap_or(DEFAULT_MAX_WRONG)
+        .clamp(1, 1000) as u32;
+    let text: Option<String> = f
+        .string_lenient("text")
+        .map(|t| t.chars().take(MAX_TEXT).collect());
+    let sender = f.string_lenient("sender").and_then(|s| clean_sender(&s));
+    let recipient_ip = f
+        .string_lenient("recipient_ip")
+        .map(|ip| ip.trim().to_string())
+        .filter(|ip| !ip.is_empty());
+    let created = state
+        .otp
+        .create(CreateRequest {
+            account,
+            dialect: "octopush",
+            number,
+            alphabet,
+            length,
+            ttl_s: validity,
+            max_attempts: max_wrong,
+            recipient_ip,
+            channel: channel.into(),
+            sender,
+            render: Box::new(move |code, expires_ms| {
+                otp::template::octopush(text.as_deref(), code, &local_hms(expires_ms))
+            }),
+        })
+        .await
+        .map_err(service_error)?;
+    Ok(Json(json!({
+        "code": 0,
+        "message": "OTP sent",
+        "ticket_number": created.message_id.to_string(),
+        "otp_request_token": created.token,
+    }))
+    .into_response())
+}
+
+#[utoipa::path(put, path = "/v1/public/service/otp/validate", tag = "octopush", request_body = super::openapi::OctopushValidate,
+    responses((status = 200, body = super::openapi::OctopushAnswer), (status = 400, description = "codes 194-199", body = super::openapi::OctopushAnswer),
+        (status = 401, body = super::openapi::OctopushAnswer)))]
+pub async fn validate(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    match validate_inner(&state, &headers, body).await {
+        Ok(r) | Err(r) => r,
+    }
+}
+
+async fn validate_inner(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Response> {
+    let (account, f) = begin(state, headers, body)?;
+    let bad = |code, m: &str| error(StatusCode::BAD_REQUEST, code, m);
+    let token = f
+        .string_lenient("otp_request_token")
+        .filter(|t| !t.trim().is_empty());
+    let phone = f
+        .string_lenient("phone_number")
+        .filter(|p| !p.trim().is_empty());
+    let by = match (token, phone) {
+        (Some(t), _) => VerifyBy::Token(t.trim().to_string()),
+        (None, Some(p)) => match otp::number::parse(&p) {
+            Ok(n) => VerifyBy::Number(n),
+            Err(_) => return Err(bad(198, "OTP request not found")),
+        },
+        (None, None) => return Err(bad(194, "phone_number or otp_request_token is missing")),
+    };
+    let code = f
+        .string_lenient("code")
+        .filter(|c| !c.trim().is_empty())
+        .ok_or_else(|| bad(195, "code is missing"))?;
+    let ip = f.string_lenient("recipient_ip");
+    use crate::otp::record::VerifyOutcome as V;
+    let outcome = state
+        .otp
+        .verify(&account, by, code.trim(), ip.as_deref().map(str::trim))
+        .await;
+    match outcome {
+        Ok((_, V::Verified)) => Ok(Json(json!({"code": 0, "message": "success"})).into_response()),
+        Ok((_, V::Wrong { remaining })) => {
+            Err((
+                StatusCode::BAD_REQUEST,
+                Json(json!({
+                    "code": 199,
+                    "message": "wrong code",
+                    "remaining_number_of_attempts": remaining,
+                })),
+            )
+                .into_response())
+        }
+        Ok((record, V::IpMismatch)) => Err((
+            StatusCode::BAD_REQUEST,
+            Json(json!({
+                "code": 199,
+                "message": "wrong code",
+                "remaining_number_of_attempts": record.max_attempts.saturating_sub(record.wrong_attempts),
+            })),
+        )
+            .into_response()),
+        Ok((_, V::TooManyAttempts)) => Err(bad(196, "maximum wrong attempts reached")),
+        Ok((_, V::Expired)) => Err(bad(197, "OTP request expired")),
+        Ok((_, V::AlreadyUsed)) | Ok((_, V::Replaced)) => Err(bad(198, "OTP request not found")),
+        Err(ServiceError::NotFound) => Err(bad(198, "OTP request not found")),
+        Err(e) => Err(service_error(e)),
+    }
+}
+
+fn service_error(e: ServiceError) -> Response {
+    match e {
+        // An account not allowed to do this: 403, as the provider documents.
+        ServiceError::Limited(hit @ LimitHit::CountryNotAllowed { .. }) => {
+            error(StatusCode::FORBIDDEN, 403, super::limit_message(&hit))
+        }
+        ServiceError::Limited(hit) => {
+            let mut r = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                429,
+                super::limit_message(&hit),
+            );
+            super::retry_after(&mut r, &hit);
+            r
+        }
+        ServiceError::NotFound => error(StatusCode::BAD_REQUEST, 198, "OTP request not found"),
+        other => {
+            tracing::error!(error = %other, "octopush: internal error");
+            error(StatusCode::INTERNAL_SERVER_ERROR, 500, "internal error")
+        }
+    }
+}

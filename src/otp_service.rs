@@ -1,0 +1,272 @@
+//! The OTP service: creates OTPs (code, digest, record, SMS) and verifies them, with the abuse
+//! limits. The three HTTP dialects are thin shells over this.
+//!
+//! A create writes the OTP record, the latest-OTP index and the queued SMS, then one group
+//! flush makes all three durable before the caller answers; a restart keeps the OTP valid.
+//! The code itself exists only in memory, in the SMS body (sealed at rest, dropped once sent)
+//! and in the answer the provider's contract requires (Nomado's `data.token`).
+//! Verification updates the record with compare-and-swap, so two concurrent attempts can
+//! neither both use a code nor lose a wrong-attempt count.
+
+use crate::otp::{self, Alphabet, CodeHasher, LimitHit, Limiter, LimitsConfig, Number};
+use crate::otp::{OtpRecord, OtpState, VerifyOutcome};
+use crate::queue::{now_ms, NewMessage, Queue, QueueError, PRIORITY_OTP};
+use crate::store::{schema, Store, StoreError};
+use rand::RngCore;
+use std::sync::{Arc, Mutex};
+
+/// Errors of the OTP service.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServiceError {
+    #[error("rate limited: {0:?}")]
+    Limited(LimitHit),
+    #[error("no such OTP request")]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+    #[error("corrupt OTP record: {0}")]
+    Corrupt(#[source] serde_json::Error),
+}
+
+impl From<sled::Error> for ServiceError {
+    fn from(e: sled::Error) -> Self {
+        ServiceError::Store(StoreError::Db(e))
+    }
+}
+
+/// Service-wide settings.
+#[derive(Debug, Clone)]
+pub struct OtpConfig {
+    /// Wrong attempts allowed where the dialect has no field for it (Nomado, MonSMSPro).
+    pub default_max_attempts: u32,
+    /// Validity where the dialect has no field for it (MonSMSPro), seconds.
+    pub default_ttl_s: u64,
+    pub limits: LimitsConfig,
+}
+
+impl Default for OtpConfig {
+    fn default() -> Self {
+        Self {
+            default_max_attempts: 3,
+            default_ttl_s: 600,
+            limits: LimitsConfig::default(),
+        }
+    }
+}
+
+/// Builds the SMS text from the code and the expiry (unix ms).
+pub type Render = Box<dyn FnOnce(&str, u64) -> String + Send>;
+
+/// What a dialect asks for.
+pub struct CreateRequest {
+    pub account: String,
+    pub dialect: &'static str,
+    pub number: Number,
+    pub alphabet: Alphabet,
+    pub length: usize,
+    pub ttl_s: u64,
+    pub max_attempts: u32,
+    pub recipient_ip: Option<String>,
+    pub channel: String,
+    /// Sender asked for; a SIM-originated SMS always shows the SIM's number, so it is only
+    /// recorded.
+    pub sender: Option<String>,
+    /// Builds the SMS text from the code and the expiry (unix ms).
+    pub render: Render,
+}
+
+/// A created OTP.
+pub struct Created {
+    pub token: String,
+    /// The code: only for answers whose contract carries it. Never log it.
+    pub code: String,
+    pub text: String,
+    pub expires_ms: u64,
+    pub message_id: u64,
+    pub parts: usize,
+}
+
+/// How the caller names the OTP to verify.
+pub enum VerifyBy {
+    Token(String),
+    /// The last OTP this account sent to the number.
+    Number(Number),
+}
+
+/// The service; cheap to clone.
+#[derive(Clone)]
+pub struct OtpService {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    queue: Queue,
+    otps: sled::Tree,
+    latest: sled::Tree,
+    hasher: CodeHasher,
+    limiter: Mutex<Limiter>,
+    config: OtpConfig,
+}
+
+impl OtpService {
+    pub fn open(store: Store, queue: Queue, config: OtpConfig) -> Result<Self, ServiceError> {
+        Ok(Self {
+            inner: Arc::new(Inner {
+                otps: store.tree(schema::OTPS)?,
+                latest: store.tree(schema::OTP_LATEST)?,
+                hasher: CodeHasher::new(store.hmac_key()),
+                limiter: Mutex::new(Limiter::new(config.limits.clone())),
+                store,
+                queue,
+                config,
+            }),
+        })
+    }
+
+    pub fn config(&self) -> &OtpConfig {
+        &self.inner.config
+    }
+
+    /// Creates an OTP and queues its SMS; durable when this returns.
+    pub async fn create(&self, req: CreateRequest) -> Result<Created, ServiceError> {
+        let now = now_ms();
+        self.inner
+            .limiter
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .check(&req.account, &req.number, now)
+            .map_err(ServiceError::Limited)?;
+        let mut rng = rand::rngs::OsRng;
+        let code = otp::generate(&req.alphabet, req.length, &mut rng);
+        let mut raw = [0u8; 12];
+        rng.fill_bytes(&mut raw);
+        let token = hex::encode(raw);
+        let expires_ms = now + req.ttl_s.saturating_mul(1000);
+        let text = (req.render)(&code, expires_ms);
+        let case_sensitive = req.alphabet.case_sensitive();
+        let message = self.inner.queue.insert(NewMessage {
+            to: req.number.e164.clone(),
+            text: text.clone(),
+            sensitive: true,
+            priority: PRIORITY_OTP,
+            not_after_ms: Some(expires_ms),
+            origin: Some(format!("{} account {}", req.dialect, req.account)),
+        })?;
+        let record = OtpRecord {
+            digest: self
+                .inner
+                .hasher
+                .digest(&token, &code, case_sensitive)
+                .to_vec(),
+            token: token.clone(),
+            account: req.account.clone(),
+            dialect: req.dialect.to_string(),
+            number: req.number.e164.clone(),
+            case_sensitive,
+            created_ms: now,
+            expires_ms,
+            max_attempts: req.max_attempts,
+            wrong_attempts: 0,
+            state: OtpState::Live,
+            recipient_ip: req.recipient_ip,
+            message_id: Some(message.id),
+            channel: req.channel,
+        };
+        let value = serde_json::to_vec(&record).map_err(ServiceError::Corrupt)?;
+        self.inner.otps.insert(token.as_bytes(), value)?;
+        let latest_key = schema::latest_key(&req.account, &req.number.e164);
+        let previous = self.inner.latest.insert(latest_key, token.as_bytes())?;
+        if let Some(previous) = previous {
+            // One live OTP per account and number: the new one replaces the previous.
+            self.update(&previous, |r| {
+                if r.state == OtpState::Live {
+                    r.state = OtpState::Replaced;
+                }
+            })?;
+        }
+        self.inner.store.flush().await?;
+        self.inner.queue.release(&message);
+        if let Some(sender) = &req.sender {
+            tracing::debug!(message = message.id, sender = %sender, "sender recorded; a SIM sends from its own number");
+        }
+        Ok(Created {
+            token,
+            code,
+            parts: crate::sms::plan(&text).1,
+            text,
+            expires_ms,
+            message_id: message.id,
+        })
+    }
+
+    /// Applies one verification attempt; durable when this returns.
+    pub async fn verify(
+        &self,
+        account: &str,
+        by: VerifyBy,
+        code: &str,
+        ip: Option<&str>,
+    ) -> Result<(OtpRecord, VerifyOutcome), ServiceError> {
+        let token = match by {
+            VerifyBy::Token(t) => t,
+            VerifyBy::Number(n) => {
+                let key = schema::latest_key(account, &n.e164);
+                let t = self.inner.latest.get(key)?.ok_or(ServiceError::NotFound)?;
+                String::from_utf8_lossy(&t).into_owned()
+            }
+        };
+        let now = now_ms();
+        let hasher = &self.inner.hasher;
+        let mut outcome = None;
+        let record = self.update(token.as_bytes(), |r| {
+            if r.account == account {
+                outcome = Some(r.verify(hasher, code, ip, now));
+            }
+        })?;
+        let (Some(record), Some(outcome)) = (record, outcome) else {
+            // Unknown token, or another account's: the same answer for both.
+            return Err(ServiceError::NotFound);
+        };
+        self.inner.store.flush().await?;
+        Ok((record, outcome))
+    }
+
+    /// Reads an OTP record.
+    pub fn get(&self, token: &str) -> Result<Option<OtpRecord>, ServiceError> {
+        match self.inner.otps.get(token.as_bytes())? {
+            Some(v) => Ok(Some(
+                serde_json::from_slice(&v).map_err(ServiceError::Corrupt)?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// Read-modify-write of one record with compare-and-swap; `None` when it does not exist.
+    fn update(
+        &self,
+        token: &[u8],
+        mut change: impl FnMut(&mut OtpRecord),
+    ) -> Result<Option<OtpRecord>, ServiceError> {
+        loop {
+            let Some(old) = self.inner.otps.get(token)? else {
+                return Ok(None);
+            };
+            let mut record: OtpRecord =
+                serde_json::from_slice(&old).map_err(ServiceError::Corrupt)?;
+            change(&mut record);
+            let new = serde_json::to_vec(&record).map_err(ServiceError::Corrupt)?;
+            match self
+                .inner
+                .otps
+                .compare_and_swap(token, Some(&old), Some(new))?
+            {
+                Ok(()) => return Ok(Some(record)),
+                Err(_) => continue,
+            }
+        }
+    }
+}
