@@ -9,6 +9,11 @@
 //! slow: the queue grows while the API answers, which is the point.
 
 use base64::Engine;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::client::conn::http1;
+use hyper::Request;
+use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -97,6 +102,26 @@ fn peak_rss_mb(pid: u32) -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+/// CPU time the process has used (user + system), in microseconds.
+fn cpu_us(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces, so split after the last ')').
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    // Every field kept in place (tpgid is -1 for a daemon): utime and stime are fields 14 and
+    // 15 of proc_pid_stat(5), i.e. the 12th and 13th after the command name.
+    let f: Vec<i64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    let ticks = u64::try_from(f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0))
+        .unwrap_or(0);
+    // SAFETY: sysconf only reads a constant.
+    let hz = u64::try_from(unsafe { libc::sysconf(libc::_SC_CLK_TCK) })
+        .unwrap_or(100)
+        .max(1);
+    ticks * 1_000_000 / hz
+}
+
 fn percentile(sorted: &[u64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -105,37 +130,52 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)] as f64 / 1000.0
 }
 
-async fn create(
-    client: &reqwest::Client,
-    base: &str,
-    auth: &str,
-    number: u64,
-) -> anyhow::Result<String> {
-    let r = client
-        .post(format!("{base}/2fa/create"))
-        .header("authorization", auth)
-        .json(&json!({"to": format!("+336{number:08}"), "type": "NUMERIC", "length": 6}))
-        .send()
-        .await?;
-    anyhow::ensure!(r.status() == 200, "create answered {}", r.status());
-    let v: Value = r.json().await?;
+/// One keep-alive HTTP/1.1 connection (hyper's connection-level client: the least work per
+/// request a Rust client can do, so the load generator leaves the daemon as much of the
+/// machine as it can).
+struct Conn {
+    tx: http1::SendRequest<Full<Bytes>>,
+    host: String,
+}
+
+impl Conn {
+    async fn open(base: &str) -> anyhow::Result<Conn> {
+        let host = base.trim_start_matches("http://").to_string();
+        let stream = tokio::net::TcpStream::connect(&host).await?;
+        stream.set_nodelay(true)?;
+        let (tx, conn) = http1::handshake(TokioIo::new(stream)).await?;
+        tokio::spawn(conn);
+        Ok(Conn { tx, host })
+    }
+
+    async fn post(&mut self, path: &str, auth: &str, body: Value) -> anyhow::Result<(u16, Value)> {
+        self.tx.ready().await?;
+        let req = Request::post(path)
+            .header("host", &self.host)
+            .header("authorization", auth)
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(body.to_string())))?;
+        let resp = self.tx.send_request(req).await?;
+        let status = resp.status().as_u16();
+        let bytes = resp.into_body().collect().await?.to_bytes();
+        Ok((
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        ))
+    }
+}
+
+async fn create(conn: &mut Conn, auth: &str, number: u64) -> anyhow::Result<String> {
+    let body = json!({"to": format!("+336{number:08}"), "type": "NUMERIC", "length": 6});
+    let (status, v) = conn.post("/2fa/create", auth, body).await?;
+    anyhow::ensure!(status == 200, "create answered {status}: {v}");
     Ok(v["data"]["token"].as_str().unwrap_or_default().to_string())
 }
 
-async fn verify(
-    client: &reqwest::Client,
-    base: &str,
-    auth: &str,
-    number: u64,
-    code: &str,
-) -> anyhow::Result<()> {
-    let r = client
-        .post(format!("{base}/2fa/verify"))
-        .header("authorization", auth)
-        .json(&json!({"number": format!("336{number:08}"), "token": code}))
-        .send()
-        .await?;
-    anyhow::ensure!(r.status() == 200, "verify answered {}", r.status());
+async fn verify(conn: &mut Conn, auth: &str, number: u64, code: &str) -> anyhow::Result<()> {
+    let body = json!({"number": format!("336{number:08}"), "token": code});
+    let (status, v) = conn.post("/2fa/verify", auth, body).await?;
+    anyhow::ensure!(status == 200, "verify answered {status}: {v}");
     Ok(())
 }
 
@@ -180,65 +220,91 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let base = daemon.base.clone();
-    let (creates, verifies, elapsed) = rt.block_on(async {
-        let client = reqwest::Client::builder()
-            .pool_max_idle_per_host(clients as usize)
-            .build()?;
-        let counter = Arc::new(AtomicU64::new(0));
+    // Phase 1: every client creates OTPs for `seconds`, keeping the codes it was given.
+    // Phase 2: every client verifies what it created. Each phase is timed on its own, so
+    // creates/s is the rate of creates alone, not diluted by the verifies.
+    let counter = Arc::new(AtomicU64::new(0));
+    let cpu_start = cpu_us(daemon.pid());
+    let (created, create_lat, create_secs) = rt.block_on(async {
         let deadline = Instant::now() + Duration::from_secs(seconds);
         let start = Instant::now();
         let mut tasks = Vec::new();
         for _ in 0..clients {
-            let (client, base, auth, counter) =
-                (client.clone(), base.clone(), auth.clone(), counter.clone());
+            let (base, auth, counter) = (base.clone(), auth.clone(), counter.clone());
             tasks.push(tokio::spawn(async move {
-                let (mut c, mut v) = (Vec::new(), Vec::new());
+                let mut conn = Conn::open(&base).await?;
+                let (mut codes, mut lat) = (Vec::new(), Vec::new());
                 while Instant::now() < deadline {
                     let n = counter.fetch_add(1, Ordering::Relaxed);
                     let t = Instant::now();
-                    let code = create(&client, &base, &auth, n).await?;
-                    c.push(t.elapsed().as_micros() as u64);
-                    let t = Instant::now();
-                    verify(&client, &base, &auth, n, &code).await?;
-                    v.push(t.elapsed().as_micros() as u64);
+                    let code = create(&mut conn, &auth, n).await?;
+                    lat.push(t.elapsed().as_micros() as u64);
+                    codes.push((n, code));
                 }
-                anyhow::Ok((c, v))
+                anyhow::Ok((codes, lat))
             }));
         }
-        let (mut creates, mut verifies) = (Vec::new(), Vec::new());
+        let (mut created, mut lat) = (Vec::new(), Vec::new());
         for t in tasks {
-            let (c, v) = t.await??;
-            creates.extend(c);
-            verifies.extend(v);
+            let (c, l) = t.await??;
+            created.push(c);
+            lat.extend(l);
         }
-        anyhow::Ok((creates, verifies, start.elapsed()))
+        anyhow::Ok((created, lat, start.elapsed().as_secs_f64()))
     })?;
+    let cpu_mid = cpu_us(daemon.pid());
+    let (verify_lat, verify_secs) = rt.block_on(async {
+        let start = Instant::now();
+        let mut tasks = Vec::new();
+        for codes in created {
+            let (base, auth) = (base.clone(), auth.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut conn = Conn::open(&base).await?;
+                let mut lat = Vec::new();
+                for (n, code) in codes {
+                    let t = Instant::now();
+                    verify(&mut conn, &auth, n, &code).await?;
+                    lat.push(t.elapsed().as_micros() as u64);
+                }
+                anyhow::Ok(lat)
+            }));
+        }
+        let mut lat = Vec::new();
+        for t in tasks {
+            lat.extend(t.await??);
+        }
+        anyhow::Ok((lat, start.elapsed().as_secs_f64()))
+    })?;
+    let cpu_end = cpu_us(daemon.pid());
     let rss = peak_rss_mb(daemon.pid());
-    let (mut creates, mut verifies) = (creates, verifies);
+    let (mut creates, mut verifies) = (create_lat, verify_lat);
+    let per = |cpu: u64, n: usize| cpu as f64 / n.max(1) as f64;
     creates.sort_unstable();
     verifies.sort_unstable();
-    let secs = elapsed.as_secs_f64();
     println!(
-        "clients={clients} seconds={secs:.1} creates={} creates/s={:.0} create_p50_ms={:.2} create_p99_ms={:.2} verifies/s={:.0} verify_p50_ms={:.2} verify_p99_ms={:.2} requests/s={:.0} daemon_peak_rss_mb={rss:.1}",
+        "clients={clients} creates={} creates/s={:.0} create_p50_ms={:.2} create_p99_ms={:.2} create_cpu_us={:.1} verifies={} verifies/s={:.0} verify_p50_ms={:.2} verify_p99_ms={:.2} verify_cpu_us={:.1} requests/s={:.0} daemon_peak_rss_mb={rss:.1}",
         creates.len(),
-        creates.len() as f64 / secs,
+        creates.len() as f64 / create_secs,
         percentile(&creates, 0.5),
         percentile(&creates, 0.99),
-        verifies.len() as f64 / secs,
+        per(cpu_mid - cpu_start, creates.len()),
+        verifies.len(),
+        verifies.len() as f64 / verify_secs,
         percentile(&verifies, 0.5),
         percentile(&verifies, 0.99),
-        (creates.len() + verifies.len()) as f64 / secs,
+        per(cpu_end - cpu_mid, verifies.len()),
+        (creates.len() + verifies.len()) as f64 / (create_secs + verify_secs),
     );
 
     // Durability: every 200-answered create survives a kill -9 right after the answers.
     let answered = rt.block_on(async {
-        let client = reqwest::Client::new();
         let mut tasks = Vec::new();
         for i in 0..durability {
-            let (client, base, auth) = (client.clone(), base.clone(), auth.clone());
+            let (base, auth) = (base.clone(), auth.clone());
             let n = 90_000_000 + i;
             tasks.push(tokio::spawn(async move {
-                create(&client, &base, &auth, n).await.map(|c| (n, c))
+                let mut conn = Conn::open(&base).await?;
+                create(&mut conn, &auth, n).await.map(|c| (n, c))
             }));
         }
         let mut answered = Vec::new();
@@ -251,15 +317,15 @@ fn main() -> anyhow::Result<()> {
     daemon.start()?;
     let base = daemon.base.clone();
     let ok = rt.block_on(async {
-        let client = reqwest::Client::new();
+        let mut conn = Conn::open(&base).await?;
         let mut ok = 0;
         for (n, code) in &answered {
-            if verify(&client, &base, &auth, *n, code).await.is_ok() {
+            if verify(&mut conn, &auth, *n, code).await.is_ok() {
                 ok += 1;
             }
         }
-        ok
-    });
+        anyhow::Ok(ok)
+    })?;
     println!(
         "durability: {ok}/{} OTPs answered 200 before kill -9 verified after restart",
         answered.len()
