@@ -1,6 +1,11 @@
 //! The `otpgate` command: parses the command line, sets up logging, runs, maps errors to exit codes.
 
 use clap::{Parser, Subcommand};
+
+/// mimalloc: the daemon allocates a little on every request (JSON, sled nodes); glibc malloc
+/// showed up at ~20% of its CPU under load, mimalloc costs less and keeps RSS flatter.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use otpgate::config::Config;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,6 +58,10 @@ enum KeysAction {
 }
 
 fn main() -> ExitCode {
+    // mimalloc asks for transparent huge pages on its arena; each touched page then costs
+    // 2 MiB of resident memory (~40 MB at idle for nothing). The daemon's heap is small.
+    // SAFETY: PR_SET_THP_DISABLE takes plain integers and only sets a flag on this process.
+    unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
     let cli = Cli::parse();
     // The daemon logs to stdout (journald takes it); the other commands keep stdout for
     // their own output.
@@ -142,7 +151,9 @@ fn serve(config_path: Option<PathBuf>) -> anyhow::Result<()> {
         Some(path) => Config::load(path)?,
         None => Config::embedded_default(),
     };
-    let runtime = tokio::runtime::Runtime::new()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await

@@ -28,7 +28,7 @@ pub enum ServiceError {
     #[error(transparent)]
     Queue(#[from] QueueError),
     #[error("corrupt OTP record: {0}")]
-    Corrupt(#[source] serde_json::Error),
+    Corrupt(#[source] schema::RecordError),
 }
 
 impl From<sled::Error> for ServiceError {
@@ -96,6 +96,19 @@ pub enum VerifyBy {
     Number(Number),
 }
 
+/// A request token: 12 bytes as 24 lower-case hex characters (MonSMSPro's client library
+/// insists on that shape). The first 4 bytes are the creation time in seconds, so new records
+/// land at the end of the `otps` tree instead of on a random leaf (sled then keeps the hot
+/// pages in cache); the other 8 are random. The token names a request, it is not the secret:
+/// the code is, and it is never derivable from the token.
+fn new_token(now_ms: u64, rng: &mut impl RngCore) -> String {
+    let mut raw = [0u8; 12];
+    let secs = u32::try_from(now_ms / 1000).unwrap_or(u32::MAX);
+    raw[..4].copy_from_slice(&secs.to_be_bytes());
+    rng.fill_bytes(&mut raw[4..]);
+    hex::encode(raw)
+}
+
 /// The service; cheap to clone.
 #[derive(Clone)]
 pub struct OtpService {
@@ -140,11 +153,13 @@ impl OtpService {
             .unwrap_or_else(|p| p.into_inner())
             .check(&req.account, &req.number, now)
             .map_err(ServiceError::Limited)?;
-        let mut rng = rand::rngs::OsRng;
-        let code = otp::generate(&req.alphabet, req.length, &mut rng);
-        let mut raw = [0u8; 12];
-        rng.fill_bytes(&mut raw);
-        let token = hex::encode(raw);
+        // The thread's CSPRNG (ChaCha12, seeded and periodically reseeded from the OS): as
+        // unpredictable as OsRng without a system call per character.
+        let (code, token) = {
+            let mut rng = rand::thread_rng();
+            let code = otp::generate(&req.alphabet, req.length, &mut rng);
+            (code, new_token(now, &mut rng))
+        };
         let expires_ms = now + req.ttl_s.saturating_mul(1000);
         let text = (req.render)(&code, expires_ms);
         let case_sensitive = req.alphabet.case_sensitive();
@@ -176,7 +191,7 @@ impl OtpService {
             message_id: Some(message.id),
             channel: req.channel,
         };
-        let value = serde_json::to_vec(&record).map_err(ServiceError::Corrupt)?;
+        let value = schema::encode(&record).map_err(ServiceError::Corrupt)?;
         self.inner.otps.insert(token.as_bytes(), value)?;
         let latest_key = schema::latest_key(&req.account, &req.number.e164);
         let previous = self.inner.latest.insert(latest_key, token.as_bytes())?;
@@ -238,9 +253,7 @@ impl OtpService {
     /// Reads an OTP record.
     pub fn get(&self, token: &str) -> Result<Option<OtpRecord>, ServiceError> {
         match self.inner.otps.get(token.as_bytes())? {
-            Some(v) => Ok(Some(
-                serde_json::from_slice(&v).map_err(ServiceError::Corrupt)?,
-            )),
+            Some(v) => Ok(Some(schema::decode(&v).map_err(ServiceError::Corrupt)?)),
             None => Ok(None),
         }
     }
@@ -255,10 +268,9 @@ impl OtpService {
             let Some(old) = self.inner.otps.get(token)? else {
                 return Ok(None);
             };
-            let mut record: OtpRecord =
-                serde_json::from_slice(&old).map_err(ServiceError::Corrupt)?;
+            let mut record: OtpRecord = schema::decode(&old).map_err(ServiceError::Corrupt)?;
             change(&mut record);
-            let new = serde_json::to_vec(&record).map_err(ServiceError::Corrupt)?;
+            let new = schema::encode(&record).map_err(ServiceError::Corrupt)?;
             match self
                 .inner
                 .otps

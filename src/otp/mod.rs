@@ -25,7 +25,7 @@
 //!   code, so an expired OTP tells nothing about the code.
 //! - Digests are compared in constant time ([`secret::ct_eq`]), so response timing says
 //!   nothing about how close a guess was.
-//! - Codes are drawn uniformly from the caller's CSPRNG (`OsRng` in the service), without the
+//! - Codes are drawn uniformly from the caller's CSPRNG (the thread-local ChaCha CSPRNG in the service), without the
 //!   modulo bias that would make some codes likelier.
 
 pub mod code;

@@ -28,7 +28,6 @@ pub enum OtpState {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OtpRecord {
     /// HMAC of the code (see [`CodeHasher::digest`]); the code itself is never stored.
-    #[serde(with = "hex::serde")]
     pub digest: Vec<u8>,
     /// The opaque request id the client names the OTP by; also bound into the digest.
     pub token: String,

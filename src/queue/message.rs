@@ -52,7 +52,6 @@ pub struct Part {
 pub struct Event {
     pub at_ms: u64,
     pub state: State,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub note: Option<String>,
 }
 

@@ -36,7 +36,7 @@ pub enum QueueError {
     Corrupt {
         id: u64,
         #[source]
-        source: serde_json::Error,
+        source: schema::RecordError,
     },
     #[error("invalid message: {0}")]
     Invalid(String),
@@ -377,7 +377,7 @@ impl Queue {
 
     fn persist(&self, msg: &Message) -> Result<(), QueueError> {
         let value =
-            serde_json::to_vec(msg).map_err(|source| QueueError::Corrupt { id: msg.id, source })?;
+            schema::encode(msg).map_err(|source| QueueError::Corrupt { id: msg.id, source })?;
         self.inner
             .messages
             .insert(schema::message_key(msg.id), value)
@@ -396,5 +396,5 @@ impl Queue {
 }
 
 fn decode(value: &[u8]) -> Result<Message, QueueError> {
-    serde_json::from_slice(value).map_err(|source| QueueError::Corrupt { id: 0, source })
+    schema::decode(value).map_err(|source| QueueError::Corrupt { id: 0, source })
 }

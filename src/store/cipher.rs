@@ -24,12 +24,10 @@ pub enum CipherError {
     Seal,
 }
 
-/// A sealed body: nonce and ciphertext, hex in JSON.
+/// A sealed body: nonce and ciphertext.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sealed {
-    #[serde(with = "hex::serde")]
     nonce: Vec<u8>,
-    #[serde(with = "hex::serde")]
     data: Vec<u8>,
 }
 
@@ -54,7 +52,8 @@ impl BodyCipher {
     /// Seals `plain` for the record `id`.
     pub fn seal(&self, id: u64, plain: &str) -> Result<Sealed, CipherError> {
         let mut nonce = [0u8; 12];
-        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        // Random 96-bit nonces from the thread's CSPRNG: no reuse in practice under one key.
+        rand::thread_rng().fill_bytes(&mut nonce);
         let aad = id.to_be_bytes();
         let data = self
             .aead

@@ -31,12 +31,6 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
-    #[error("corrupt record under {tree}: {source}")]
-    Corrupt {
-        tree: &'static str,
-        #[source]
-        source: serde_json::Error,
-    },
     #[error(transparent)]
     Cipher(#[from] CipherError),
     #[error("the flusher has stopped")]
@@ -69,6 +63,7 @@ impl Store {
             // sled's own periodic flush stays on as a safety net; durability for callers
             // comes from the explicit group flush.
             .flush_every_ms(Some(1000))
+            .cache_capacity(8 * 1024 * 1024)
             .open()?;
         let flusher = Flusher::start(db.clone());
         Ok(Self {
