@@ -27,6 +27,9 @@ enum Command {
     Serve {
         #[arg(long, short)]
         config: Option<PathBuf>,
+        /// Listen on this address instead of the configuration's `listen`.
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
     },
     /// Run a simulated GSM modem on a pseudo-terminal linked at --link.
     ModemSim(Box<otpgate::sim::SimOptions>),
@@ -67,7 +70,7 @@ fn main() -> ExitCode {
     // their own output.
     init_logging(matches!(cli.command, Command::Serve { .. }));
     let result = match cli.command {
-        Command::Serve { config } => serve(config),
+        Command::Serve { config, listen } => serve(config, listen),
         Command::ModemSim(opts) => otpgate::sim::run(*opts).map_err(anyhow::Error::from),
         Command::ExampleConfig => {
             print!("{}", otpgate::config::EXAMPLE);
@@ -146,11 +149,17 @@ fn init_logging(to_stdout: bool) {
     }
 }
 
-fn serve(config_path: Option<PathBuf>) -> anyhow::Result<()> {
-    let config = match &config_path {
+fn serve(config_path: Option<PathBuf>, listen: Option<std::net::SocketAddr>) -> anyhow::Result<()> {
+    let mut config = match &config_path {
         Some(path) => Config::load(path)?,
         None => Config::embedded_default(),
     };
+    if let Some(listen) = listen {
+        config.listen = listen;
+    }
+    // One runtime thread: a request is a few tens of microseconds of work between awaits, and
+    // on a 2-core appliance cross-thread wake-ups cost more than a second worker gains (see
+    // the README's benchmark notes). sled and the simulated modems have threads of their own.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

@@ -92,6 +92,11 @@ async fn session(
             if matches!(e, BringUpError::PinRejected) {
                 *pin_rejected = true;
             }
+            // Once rejected, the PIN is withheld; keep saying why rather than "PIN required".
+            let e = match e {
+                BringUpError::PinRequired if *pin_rejected => BringUpError::PinRejected,
+                other => other,
+            };
             let state = match e {
                 BringUpError::PinRejected
                 | BringUpError::PinRequired

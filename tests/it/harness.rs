@@ -46,6 +46,8 @@ pub struct Received {
 pub struct Sim {
     child: Child,
     pub link: PathBuf,
+    /// The simulator's control socket (`--control`).
+    pub control: PathBuf,
     pub record: PathBuf,
     /// The simulator's own output, shown when a wait times out.
     pub log: PathBuf,
@@ -57,6 +59,7 @@ impl Sim {
         let link = dir.join(format!("{name}.tty"));
         let record = dir.join(format!("{name}.jsonl"));
         let log = dir.join(format!("{name}.log"));
+        let control = dir.join(format!("{name}.sock"));
         let out = File::create(&log).expect("sim log");
         let child = Command::new(BIN)
             .arg("modem-sim")
@@ -64,6 +67,8 @@ impl Sim {
             .arg(&link)
             .arg("--record")
             .arg(&record)
+            .arg("--control")
+            .arg(&control)
             .args(args)
             .stdin(Stdio::null())
             .stdout(out.try_clone().expect("dup"))
@@ -73,6 +78,7 @@ impl Sim {
         let sim = Sim {
             child,
             link,
+            control,
             record,
             log,
         };
@@ -82,6 +88,25 @@ impl Sim {
             || sim.link.exists().then_some(()),
         );
         sim
+    }
+
+    /// One request on the control socket; answers the simulator's JSON reply.
+    pub fn control(&self, request: Value) -> Value {
+        use std::io::{BufRead, BufReader, Write};
+        let mut stream = wait_for(
+            "the simulator's control socket",
+            Duration::from_secs(5),
+            || std::os::unix::net::UnixStream::connect(&self.control).ok(),
+        );
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        writeln!(stream, "{request}").expect("control write");
+        let mut line = String::new();
+        BufReader::new(stream)
+            .read_line(&mut line)
+            .expect("control read");
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("control answer {line:?}: {e}"))
     }
 
     /// Every complete SMS the phone received so far.
@@ -138,16 +163,32 @@ impl Daemon {
     /// Writes a config with one `[[modem]]` per sim (plus `extra` TOML at the top level) and
     /// starts the daemon.
     pub fn start(dir: &Path, sims: &[&Sim], extra: &str) -> Daemon {
+        let modems: Vec<(&Sim, &str)> = sims.iter().map(|s| (*s, "")).collect();
+        Self::start_modems(dir, &modems, extra)
+    }
+
+    /// As [`Daemon::start`], with extra TOML keys for each `[[modem]]`.
+    pub fn start_modems(dir: &Path, modems: &[(&Sim, &str)], extra: &str) -> Daemon {
         let data_dir = dir.join("data");
         let mut toml = format!(
             "listen = \"127.0.0.1:0\"\ndata_dir = \"{}\"\n{extra}\n",
             data_dir.display()
         );
-        for (i, sim) in sims.iter().enumerate() {
-            toml.push_str(&format!(
-                "[[modem]]\nid = \"m{i}\"\ndevice = \"{}\"\nregistration_timeout_s = 5\ncommand_timeout_ms = 2000\n",
+        for (i, (sim, keys)) in modems.iter().enumerate() {
+            let mut section = format!(
+                "[[modem]]\nid = \"m{i}\"\ndevice = \"{}\"\n",
                 sim.link.display()
-            ));
+            );
+            for default in ["registration_timeout_s = 5", "command_timeout_ms = 2000"] {
+                let key = default.split(' ').next().unwrap_or_default();
+                if !keys.contains(key) {
+                    section.push_str(default);
+                    section.push('\n');
+                }
+            }
+            section.push_str(keys);
+            section.push('\n');
+            toml.push_str(&section);
         }
         let config = dir.join("otpgate.toml");
         std::fs::write(&config, toml).expect("write config");
@@ -269,6 +310,19 @@ impl Daemon {
         let (status, v) = self.post("/v1/messages", body);
         assert_eq!(status, 202, "queueing failed: {v}");
         v["id"].as_str().expect("id").to_string()
+    }
+
+    /// Waits until modem `id`'s status satisfies `ok`; returns it.
+    pub fn wait_modem(&self, id: &str, what: &str, mut ok: impl FnMut(&Value) -> bool) -> Value {
+        wait_for(
+            &format!("modem {id}: {what}"),
+            Duration::from_secs(30),
+            || {
+                let (_, v) = self.get("/v1/modems");
+                let m = v.as_array()?.iter().find(|m| m["id"] == id)?.clone();
+                ok(&m).then_some(m)
+            },
+        )
     }
 
     /// Waits until message `id` reaches `state`; returns its record.

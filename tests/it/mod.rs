@@ -1,3 +1,5 @@
+mod api;
 mod foundation;
 pub mod harness;
+mod modems;
 mod otp;

@@ -1,0 +1,163 @@
+//! Issue 3: accounts through the `keys` CLI while the daemon runs, the OpenAPI document, and
+//! the embedded default the README's first command starts.
+
+use super::harness::*;
+use serde_json::{json, Value};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn keys(config: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new(BIN)
+        .arg("keys")
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .output()
+        .expect("run otpgate keys");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+#[test]
+fn keys_add_list_revoke_while_the_daemon_runs() {
+    let dir = tempdir();
+    let sim = Sim::start(dir.path(), "m0", &[]);
+    let d = Daemon::start(dir.path(), &[&sim], "[otp]\nresend_cooldown_s = 0");
+    let (ok, out) = keys(&d.config, &["add", "shop", "--json"]);
+    assert!(ok, "{out}");
+    let creds: Value = serde_json::from_str(out.trim()).expect("one JSON object");
+    let (login, key) = (
+        creds["login"].as_str().unwrap(),
+        creds["key"].as_str().unwrap(),
+    );
+    assert_eq!(login, "shop");
+    assert!(key.len() >= 32, "a long random key: {key}");
+    let (ok, out) = keys(&d.config, &["list"]);
+    assert!(
+        ok && out.contains("shop") && out.contains("tester"),
+        "{out}"
+    );
+    let octo = |k: &str| {
+        d.call(
+            "POST",
+            "/v1/public/service/otp/generate",
+            &[("api-login", "shop"), ("api-key", k)],
+            Some(r#"{"phone_number": "+33612345678"}"#),
+        )
+    };
+    assert_eq!(octo(key).0, 200, "the new key works at once");
+    assert_eq!(octo("wrong").0, 401);
+    let (ok, out) = keys(&d.config, &["add", "shop"]);
+    assert!(!ok && out.contains("already exists"), "{out}");
+    let (ok, out) = keys(&d.config, &["revoke", "shop"]);
+    assert!(ok, "{out}");
+    assert_eq!(octo(key).0, 401, "a revoked key stops working at once");
+    let (_, out) = keys(&d.config, &["list"]);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("shop") && l.contains("revoked")),
+        "{out}"
+    );
+    // Only a hash of the key is on disk.
+    assert!(files_containing(&d.data_dir, key.as_bytes()).is_empty());
+}
+
+#[test]
+fn openapi_documents_every_endpoint() {
+    let dir = tempdir();
+    let sim = Sim::start(dir.path(), "m0", &[]);
+    let d = Daemon::start(dir.path(), &[&sim], "");
+    let (status, doc) = d.call("GET", "/openapi.json", &[], None);
+    assert_eq!(status, 200);
+    assert!(
+        doc["openapi"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("3."),
+        "{doc}"
+    );
+    for (path, method) in [
+        ("/2fa/create", "post"),
+        ("/2fa/verify", "post"),
+        ("/v1/auth/otp/get", "post"),
+        ("/v1/auth/otp/verify", "post"),
+        ("/v1/public/service/otp/generate", "post"),
+        ("/v1/public/service/otp/validate", "put"),
+        ("/v1/messages", "post"),
+        ("/v1/messages/{id}", "get"),
+        ("/v1/modems", "get"),
+        ("/healthz", "get"),
+    ] {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} missing"
+        );
+    }
+}
+
+#[test]
+fn the_embedded_default_runs_with_no_config_and_a_demo_account() {
+    let dir = tempdir();
+    let log = dir.path().join("serve.log");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env("OTPGATE_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&log).expect("log"))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn otpgate serve");
+    let base = wait_for(
+        "the embedded default to listen",
+        Duration::from_secs(20),
+        || {
+            let text = std::fs::read_to_string(&log).ok()?;
+            let rest = text.split("listening on http://").nth(1)?;
+            Some(format!("http://{}", rest.split_whitespace().next()?))
+        },
+    );
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        text.contains("demo"),
+        "the log says how to use the demo account: {text}"
+    );
+    assert!(
+        dir.path().join("otpgate-data").is_dir(),
+        "data in ./otpgate-data"
+    );
+    // The README's example, as written there (only the address differs).
+    let r = ureq::post(&format!("{base}/2fa/create"))
+        .set(
+            "authorization",
+            &format!("Basic {}", b64("demo:demo-key-change-me")),
+        )
+        .send_json(json!({"to": "+33612345678", "type": "NUMERIC", "length": 6}));
+    let v: Value = r.expect("create").into_json().expect("json");
+    assert_eq!(v["code"], 200, "{v}");
+    let code = v["data"]["token"].as_str().unwrap_or_default().to_string();
+    let r = ureq::post(&format!("{base}/2fa/verify"))
+        .set(
+            "authorization",
+            &format!("Basic {}", b64("demo:demo-key-change-me")),
+        )
+        .send_json(json!({"number": "33612345678", "token": code}));
+    assert_eq!(
+        r.expect("verify").into_json::<Value>().expect("json")["verify"],
+        true
+    );
+    // The in-process simulated modem sends it.
+    wait_for("the demo SMS to be sent", Duration::from_secs(20), || {
+        let r = ureq::get(&format!("{base}/healthz")).call().ok()?;
+        let v: Value = r.into_json().ok()?;
+        (v["modems_ready"] == 1 && v["queue_depth"] == 0).then_some(())
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn b64(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
