@@ -150,7 +150,10 @@ fn print(f: &Figures) {
 }
 
 fn main() -> anyhow::Result<()> {
-    let rt = tokio::runtime::Runtime::new()?;
+    // The daemon's runtime: one thread (see src/main.rs).
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async {
         let fast = env_usize("BENCH_MESSAGES_FAST", 5000);
         print(&scenario(1, 0, fast).await?);

@@ -71,7 +71,7 @@ pub struct Limiter {
     config: LimitsConfig,
     accounts: HashMap<String, Bucket>,
     /// Send times per number (key: [`number_key`]), oldest first, at most the hourly cap.
-    numbers: HashMap<u64, VecDeque<u64>>,
+    numbers: HashMap<u64, Sends>,
     prune_at: usize,
     next_prune_ms: u64,
 }
@@ -139,8 +139,8 @@ impl Limiter {
         let keep_ms = self.number_memory_ms();
         self.numbers.retain(|_, times| {
             times
-                .back()
-                .is_some_and(|&last| now_ms.saturating_sub(last) < keep_ms)
+                .last()
+                .is_some_and(|last| now_ms.saturating_sub(last) < keep_ms)
         });
         let capacity = self.capacity();
         let rate = u64::from(self.config.per_account_per_second);
@@ -192,7 +192,7 @@ impl Limiter {
             return Ok(());
         };
         let cooldown = self.config.resend_cooldown_ms;
-        if let Some(&last) = times.back() {
+        if let Some(last) = times.last() {
             let since = now_ms.saturating_sub(last);
             if since < cooldown {
                 return Err(LimitHit::Cooldown {
@@ -202,13 +202,8 @@ impl Limiter {
         }
         let cap = self.config.per_number_per_hour as usize;
         if cap > 0 {
-            while times
-                .front()
-                .is_some_and(|&t| now_ms.saturating_sub(t) >= HOUR_MS)
-            {
-                times.pop_front();
-            }
-            if let (true, Some(&oldest)) = (times.len() >= cap, times.front()) {
+            times.expire(now_ms);
+            if let (true, Some(oldest)) = (times.len() >= cap, times.first()) {
                 return Err(LimitHit::HourlyCap {
                     retry_after_ms: HOUR_MS - now_ms.saturating_sub(oldest),
                 });
@@ -222,13 +217,81 @@ impl Limiter {
             return;
         }
         let keep = (self.config.per_number_per_hour as usize).max(1);
-        let times = self.numbers.entry(key).or_default();
-        // A clock stepped back must not unsort the times.
-        let t = times.back().map_or(now_ms, |&last| now_ms.max(last));
-        times.push_back(t);
-        while times.len() > keep {
-            times.pop_front();
+        match self.numbers.get_mut(&key) {
+            Some(times) => {
+                // A clock stepped back must not unsort the times.
+                let t = times.last().map_or(now_ms, |last| now_ms.max(last));
+                times.push(t, keep);
+            }
+            None => {
+                self.numbers.insert(key, Sends::One(now_ms));
+            }
         }
+    }
+}
+
+/// The send times of one number, oldest first. Almost every number gets one code an hour, so
+/// a single time is kept inline and the rarer deque boxed: 16 bytes a number in the table
+/// instead of ~100 with an inline deque, which matters with hundreds of thousands of numbers
+/// in the last hour.
+#[derive(Debug)]
+// The box is the point: it keeps the enum at two words; the rare case pays one allocation.
+#[allow(clippy::box_collection)]
+enum Sends {
+    One(u64),
+    Many(Box<VecDeque<u64>>),
+}
+
+impl Sends {
+    fn last(&self) -> Option<u64> {
+        match self {
+            Sends::One(t) => Some(*t),
+            Sends::Many(d) => d.back().copied(),
+        }
+    }
+
+    fn first(&self) -> Option<u64> {
+        match self {
+            Sends::One(t) => Some(*t),
+            Sends::Many(d) => d.front().copied(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Sends::One(_) => 1,
+            Sends::Many(d) => d.len(),
+        }
+    }
+
+    /// Forgets the sends an hour or more before `now_ms`.
+    fn expire(&mut self, now_ms: u64) {
+        let old = |t: u64| now_ms.saturating_sub(t) >= HOUR_MS;
+        match self {
+            Sends::One(t) if old(*t) => *self = Sends::Many(Box::default()),
+            Sends::One(_) => {}
+            Sends::Many(d) => {
+                while d.front().is_some_and(|&t| old(t)) {
+                    d.pop_front();
+                }
+            }
+        }
+    }
+
+    /// Adds a send, keeping the newest `keep`.
+    fn push(&mut self, t: u64, keep: usize) {
+        let mut d = match std::mem::replace(self, Sends::One(t)) {
+            Sends::One(a) => Box::new(VecDeque::from([a])),
+            Sends::Many(d) => d,
+        };
+        d.push_back(t);
+        while d.len() > keep {
+            d.pop_front();
+        }
+        *self = match (d.len(), d.front()) {
+            (1, Some(&only)) => Sends::One(only),
+            _ => Sends::Many(d),
+        };
     }
 }
 

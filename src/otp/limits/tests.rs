@@ -268,3 +268,9 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn sends_entry_is_small() {
+    // The per-number table is the limiter's memory; keep its value at two words.
+    assert_eq!(std::mem::size_of::<super::Sends>(), 16);
+}
