@@ -3,11 +3,18 @@
 //! backends live in [`crate::modem`]; this module only renders.
 //!
 //! Layout:
-//! - [`script`] (pure): the 13 `voice_language` values, `voice_gender`, and the script of a
-//!   code as SSML for espeak-ng, as plain text for a modem's own TTS, or as clip tokens;
-//! - `words` (pure, private): each language's sentences, case words and symbol names.
+//! - [`script`] (pure): [`Language`] (the 13 `voice_language` values), [`Gender`], and the
+//!   [`Script`] of a code: SSML for espeak-ng, plain text for a modem's own TTS, or tokens
+//!   for a backend that plays one clip per character;
+//! - [`pcm`] (pure): [`Pcm`], its 20 ms frames for a modem's audio port, RMS and silence;
+//! - [`wav`] (pure): RIFF/WAVE 16-bit PCM in (espeak-ng's streamed header included) and out.
 
+mod language;
+pub mod pcm;
 pub mod script;
+pub mod wav;
 mod words;
 
+pub use pcm::{Pcm, FRAME_BYTES, TELEPHONY_RATE};
 pub use script::{Case, Gender, Language, Pause, Script, ScriptError, Token};
+pub use wav::WavError;
