@@ -7,14 +7,17 @@
 //!   [`Script`] of a code: SSML for espeak-ng, plain text for a modem's own TTS, or tokens
 //!   for a backend that plays one clip per character;
 //! - [`pcm`] (pure): [`Pcm`], its 20 ms frames for a modem's audio port, RMS and silence;
-//! - [`wav`] (pure): RIFF/WAVE 16-bit PCM in (espeak-ng's streamed header included) and out.
+//! - [`wav`] (pure): RIFF/WAVE 16-bit PCM in (espeak-ng's streamed header included) and out;
+//! - [`resample`]: band-limited conversion to 8 kHz with rubato.
 
 mod language;
 pub mod pcm;
+pub mod resample;
 pub mod script;
 pub mod wav;
 mod words;
 
 pub use pcm::{Pcm, FRAME_BYTES, TELEPHONY_RATE};
+pub use resample::ResampleError;
 pub use script::{Case, Gender, Language, Pause, Script, ScriptError, Token};
 pub use wav::WavError;
