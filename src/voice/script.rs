@@ -220,6 +220,18 @@ impl Script {
         &self.tokens
     }
 
+    /// The code itself, for the one place that must recognise it to withhold it (the TTS
+    /// layer's scrubbing of a child's stderr).
+    pub(crate) fn code(&self) -> String {
+        let chars = self.tokens.iter().filter_map(|t| match t {
+            Token::Char { ch, .. } => Some(*ch),
+            _ => None,
+        });
+        // The tokens say the code twice.
+        let half = chars.clone().count() / 2;
+        chars.take(half).collect()
+    }
+
     /// The SSML document for `espeak-ng -m`. Holds the code: never log it.
     pub fn ssml(&self) -> String {
         let words = self.language.words();
