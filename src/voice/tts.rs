@@ -8,7 +8,8 @@
 //! - the voice is named by its file under `espeak-ng-data/lang/` (`gmw/en`, `roa/fr`...)
 //!   plus a variant from `voices/!v`: `+m3` (male, pitch 80-122 Hz) or `+f3` (female,
 //!   140-240 Hz). Not by language name: espeak-ng 1.51 silently drops the variant of a voice
-//!   it finds by name rather than by file (`en-gb+f3` and `fr-fr+f3` come out male);
+//!   it finds by name rather than by file (`en-gb+f3` and `fr-fr+f3` come out as plain
+//!   `en-gb` and `fr-fr`, male);
 //! - `--stdout` streams a WAV whose data size is a placeholder, which [`super::wav`] reads;
 //! - a timeout kills the child; its stderr is kept for the error, minus any line that quotes
 //!   the input.
