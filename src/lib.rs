@@ -19,6 +19,8 @@
 //! - [`accounts`]: API logins and hashed keys. [`control`]: the socket the `keys` CLI uses.
 //! - [`http`]: the axum API: the Nomado, MonSMSPro and Octopush dialects and our own.
 //! - [`sim`]: the simulated modem on a real pseudo-terminal (its own PDU decoder, on purpose).
+//! - [`voice`]: what a `voice_sms` call says and its audio: the script of a code in 13
+//!   languages, espeak-ng run as a child process, WAV, resampling to 8 kHz.
 //!
 //! Wiring:
 //! - [`config`]: the TOML file or the embedded default, validated.
@@ -42,3 +44,4 @@ pub mod sim;
 pub mod sms;
 pub mod status;
 pub mod store;
+pub mod voice;
