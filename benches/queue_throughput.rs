@@ -7,7 +7,7 @@
 //! Options (env): `BENCH_MESSAGES_FAST` (default 5000), `BENCH_MESSAGES_SLOW` (default 40 per
 //! modem), `BENCH_MODEMS` (default "1,2,4,8" for the 200 ms scenarios).
 
-use otpgate::queue::worker::{self, ModemSpec};
+use otpgate::pool::{self as worker, ModemSpec};
 use otpgate::queue::{NewMessage, Queue, RetryPolicy, PRIORITY_NORMAL};
 use otpgate::sim::{self, SimOptions};
 use otpgate::status::StatusBoard;
@@ -34,7 +34,7 @@ struct Figures {
 async fn scenario(modems: usize, latency_ms: u64, messages: usize) -> anyhow::Result<Figures> {
     let dir = tempfile::tempdir()?;
     let store = Store::open(&dir.path().join("data"))?;
-    let queue = Queue::open(store, RetryPolicy::default())?;
+    let queue = Queue::open(store, RetryPolicy::default(), Default::default())?;
     let board = StatusBoard::default();
     let cancel = CancellationToken::new();
     let mut sims = Vec::new();
@@ -58,6 +58,7 @@ async fn scenario(modems: usize, latency_ms: u64, messages: usize) -> anyhow::Re
             registration_timeout: Duration::from_secs(5),
             status_reports: true,
             max_backoff: Duration::from_secs(1),
+            routes: Vec::new(),
         };
         board.register(&spec);
         workers.push(tokio::spawn(worker::run(

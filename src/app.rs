@@ -10,7 +10,8 @@ use crate::accounts::Accounts;
 use crate::config::Config;
 use crate::http::{self, AppState};
 use crate::otp_service::OtpService;
-use crate::queue::{worker, Queue};
+use crate::pool as worker;
+use crate::queue::Queue;
 use crate::sim::{self, SimOptions};
 use crate::status::StatusBoard;
 use crate::store::Store;
@@ -41,7 +42,8 @@ pub async fn run(
     crate::otp::number::warm_up();
     let store = Store::open(&config.data_dir)
         .with_context(|| format!("opening the data directory {}", config.data_dir.display()))?;
-    let queue = Queue::open(store.clone(), config.retry.clone()).context("opening the queue")?;
+    let queue = Queue::open(store.clone(), config.retry.clone(), config.routing.clone())
+        .context("opening the queue")?;
     let board = StatusBoard::default();
     let accounts = Accounts::open(store.clone()).context("loading the accounts")?;
     let otp = OtpService::open(store.clone(), queue.clone(), config.otp.clone())

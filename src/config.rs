@@ -8,8 +8,8 @@
 use crate::modem::EngineConfig;
 use crate::otp::limits::LimitsConfig;
 use crate::otp_service::OtpConfig;
-use crate::queue::worker::ModemSpec;
-use crate::queue::RetryPolicy;
+use crate::pool::ModemSpec;
+use crate::queue::{RetryPolicy, Routing};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -59,6 +59,8 @@ pub struct FileConfig {
 #[serde(deny_unknown_fields)]
 pub struct QueueSection {
     pub max_attempts: Option<u32>,
+    /// How long a routed message waits for one of its modems before any modem may take it.
+    pub route_fallback_ms: Option<u64>,
     pub backoff_base_ms: Option<u64>,
     pub backoff_max_ms: Option<u64>,
 }
@@ -103,6 +105,9 @@ pub struct ModemSection {
     pub registration_timeout_s: Option<u64>,
     /// Ask the network for a status report on every part (default true).
     pub status_reports: Option<bool>,
+    /// Destination prefixes this modem sends first (e.g. a SIM per operator).
+    #[serde(default)]
+    pub routes: Vec<String>,
 }
 
 fn default_baud() -> u32 {
@@ -123,6 +128,7 @@ pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
     pub retry: RetryPolicy,
+    pub routing: Routing,
     pub modems: Vec<ModemConfig>,
     pub otp: OtpConfig,
     /// Create the demo account at first start (embedded default only).
@@ -168,6 +174,7 @@ impl Config {
                 submit_timeout_ms: None,
                 registration_timeout_s: None,
                 status_reports: None,
+                routes: Vec::new(),
             }],
         };
         let mut config = Self::validate(file, Path::new("<embedded default>"))
@@ -258,6 +265,7 @@ impl Config {
                 registration_timeout: Duration::from_secs(m.registration_timeout_s.unwrap_or(60)),
                 status_reports: m.status_reports.unwrap_or(true),
                 max_backoff: Duration::from_secs(30),
+                routes: m.routes,
             };
             let simulated = m
                 .simulated
@@ -265,10 +273,32 @@ impl Config {
             modems.push(ModemConfig { spec, simulated });
         }
         let otp = otp_config(&file.otp);
+        let mut prefixes: Vec<String> = modems.iter().flat_map(|m| m.spec.routes.clone()).collect();
+        prefixes.sort();
+        prefixes.dedup();
+        if let Some(bad) = prefixes.iter().find(|p| {
+            p.is_empty()
+                || !p
+                    .trim_start_matches('+')
+                    .chars()
+                    .all(|c| c.is_ascii_digit())
+        }) {
+            return Err(invalid(format!(
+                "routes: {bad:?} is not a number prefix like \"+3361\""
+            )));
+        }
+        let routing = Routing {
+            prefixes,
+            fallback: file
+                .queue
+                .route_fallback_ms
+                .map_or(Routing::default().fallback, Duration::from_millis),
+        };
         Ok(Self {
             listen,
             data_dir,
             retry,
+            routing,
             modems,
             otp,
             demo_account: false,

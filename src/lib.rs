@@ -39,6 +39,7 @@ pub mod http;
 pub mod modem;
 pub mod otp;
 pub mod otp_service;
+pub mod pool;
 pub mod queue;
 pub mod sim;
 pub mod sms;

@@ -3,7 +3,7 @@
 //! Workers write, HTTP handlers read; nothing here touches a port.
 
 use crate::modem::ModemInfo;
-use crate::queue::worker::ModemSpec;
+use crate::pool::ModemSpec;
 use crate::queue::Outcome;
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -40,12 +40,48 @@ pub struct MessageView {
     pub state: crate::queue::State,
     pub attempts: u32,
     pub total_parts: u8,
-    pub parts: Vec<crate::queue::Part>,
+    pub parts: Vec<PartView>,
     pub maybe_duplicate: bool,
     pub last_error: Option<String>,
     pub created_ms: u64,
     pub not_after_ms: Option<u64>,
     pub history: Vec<crate::queue::message::Event>,
+}
+
+/// A part as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct PartView {
+    pub seq: u8,
+    /// TP-MR: what the part's status report refers to.
+    pub message_ref: u8,
+    pub modem: String,
+    pub sent_ms: u64,
+    /// `pending`, `delivered` or `failed`.
+    pub status: &'static str,
+    /// When the report came (delivered or failed).
+    pub report_ms: Option<u64>,
+    /// Why it failed, or the last temporary report.
+    pub reason: Option<String>,
+}
+
+impl From<crate::queue::Part> for PartView {
+    fn from(p: crate::queue::Part) -> Self {
+        use crate::queue::PartStatus as S;
+        let (status, report_ms, reason) = match p.status {
+            S::Pending { note } => ("pending", None, note),
+            S::Delivered { at_ms } => ("delivered", Some(at_ms), None),
+            S::Failed { at_ms, reason } => ("failed", Some(at_ms), Some(reason)),
+        };
+        Self {
+            seq: p.seq,
+            message_ref: p.message_ref,
+            modem: p.modem,
+            sent_ms: p.sent_ms,
+            status,
+            report_ms,
+            reason,
+        }
+    }
 }
 
 impl From<Message> for MessageView {
@@ -56,7 +92,7 @@ impl From<Message> for MessageView {
             state: m.state,
             attempts: m.attempts,
             total_parts: m.total_parts,
-            parts: m.parts,
+            parts: m.parts.into_iter().map(PartView::from).collect(),
             maybe_duplicate: m.maybe_duplicate,
             last_error: m.last_error,
             created_ms: m.created_ms,

@@ -45,6 +45,23 @@ pub struct Part {
     pub modem: String,
     /// When it was accepted by the network (unix ms).
     pub sent_ms: u64,
+    /// What the status reports said of it.
+    pub status: PartStatus,
+}
+
+/// A part's delivery, as status reports tell it (TS 23.040 §9.2.3.15). (Stored with postcard,
+/// which has no internally tagged enums; the API shows its own view of it.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PartStatus {
+    /// Accepted by the network; no final report yet (a temporary one may have come).
+    Pending {
+        /// The last temporary report, e.g. "congestion, still trying".
+        note: Option<String>,
+    },
+    /// The handset has it.
+    Delivered { at_ms: u64 },
+    /// The network gave up on it.
+    Failed { at_ms: u64, reason: String },
 }
 
 /// A state change, kept for the operator (`GET /v1/messages/{id}`).
@@ -108,6 +125,35 @@ impl Message {
     pub fn part_sent(&self, seq: u8) -> bool {
         self.parts.iter().any(|p| p.seq == seq)
     }
+
+    /// The state the parts' reports add up to once the message is sent: delivered when every
+    /// part is, failed as soon as one part failed, else unchanged.
+    pub fn settle(&mut self, now_ms: u64) {
+        if self.state != State::Sent {
+            return;
+        }
+        if let Some((seq, reason)) = self.parts.iter().find_map(|p| match &p.status {
+            PartStatus::Failed { reason, .. } => Some((p.seq, reason.clone())),
+            _ => None,
+        }) {
+            let note = if self.total_parts > 1 {
+                format!("part {seq}/{}: {reason}", self.total_parts)
+            } else {
+                reason
+            };
+            self.last_error = Some(note.clone());
+            self.set_state(State::Failed, now_ms, Some(note));
+            return;
+        }
+        let delivered = self
+            .parts
+            .iter()
+            .filter(|p| matches!(p.status, PartStatus::Delivered { .. }))
+            .count();
+        if self.total_parts > 0 && delivered == usize::from(self.total_parts) {
+            self.set_state(State::Delivered, now_ms, None);
+        }
+    }
 }
 
 /// The current time in unix milliseconds.
@@ -116,4 +162,96 @@ pub fn now_ms() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message() -> Message {
+        Message {
+            id: 7,
+            to: "+33612345678".into(),
+            body: None,
+            sensitive: true,
+            priority: PRIORITY_OTP,
+            state: State::Sent,
+            created_ms: 1,
+            not_after_ms: Some(2),
+            attempts: 1,
+            next_try_ms: 1,
+            last_error: None,
+            maybe_duplicate: false,
+            total_parts: 3,
+            concat_ref: 7,
+            parts: Vec::new(),
+            origin: None,
+            history: Vec::new(),
+        }
+    }
+
+    fn part(seq: u8, status: PartStatus) -> Part {
+        Part {
+            seq,
+            message_ref: seq,
+            modem: "m0".into(),
+            sent_ms: 1,
+            status,
+        }
+    }
+
+    #[test]
+    fn every_part_status_round_trips_as_stored() {
+        let mut m = message();
+        m.parts = vec![
+            part(
+                1,
+                PartStatus::Pending {
+                    note: Some("congestion".into()),
+                },
+            ),
+            part(2, PartStatus::Delivered { at_ms: 5 }),
+            part(
+                3,
+                PartStatus::Failed {
+                    at_ms: 6,
+                    reason: "barred".into(),
+                },
+            ),
+        ];
+        m.set_state(State::Sent, 3, Some("note".into()));
+        let bytes = crate::store::schema::encode(&m).unwrap();
+        let back: Message = crate::store::schema::decode(&bytes).unwrap();
+        assert_eq!(back.parts, m.parts);
+        assert_eq!(back.history, m.history);
+    }
+
+    #[test]
+    fn settle_waits_for_every_part_and_fails_on_any() {
+        let mut m = message();
+        m.parts = vec![
+            part(1, PartStatus::Delivered { at_ms: 5 }),
+            part(2, PartStatus::Delivered { at_ms: 5 }),
+        ];
+        m.settle(10);
+        assert_eq!(m.state, State::Sent, "part 3 has no report yet");
+        m.parts.push(part(3, PartStatus::Delivered { at_ms: 9 }));
+        m.settle(10);
+        assert_eq!(m.state, State::Delivered);
+
+        let mut m = message();
+        m.parts = vec![part(
+            2,
+            PartStatus::Failed {
+                at_ms: 5,
+                reason: "incompatible destination".into(),
+            },
+        )];
+        m.settle(10);
+        assert_eq!(m.state, State::Failed);
+        assert_eq!(
+            m.last_error.as_deref(),
+            Some("part 2/3: incompatible destination")
+        );
+    }
 }

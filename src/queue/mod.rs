@@ -14,10 +14,13 @@
 //! soon; modem-fatal puts the message back untouched while the modem reports why.
 
 pub mod message;
+mod outcome;
+mod reports;
 mod sched;
-pub mod worker;
 
-pub use message::{now_ms, Message, Part, State, PRIORITY_NORMAL, PRIORITY_OTP};
+pub use message::{now_ms, Message, Part, PartStatus, State, PRIORITY_NORMAL, PRIORITY_OTP};
+pub use reports::ReportOutcome;
+pub use sched::Wants;
 
 use crate::store::{schema, Store, StoreError};
 use sched::Schedule;
@@ -40,6 +43,24 @@ pub enum QueueError {
     },
     #[error("invalid message: {0}")]
     Invalid(String),
+}
+
+/// Routing by destination prefix (see [`sched`]).
+#[derive(Debug, Clone)]
+pub struct Routing {
+    /// Every prefix any modem routes (`+3361`, ...).
+    pub prefixes: Vec<String>,
+    /// How long a routed message waits for one of its modems before any modem may take it.
+    pub fallback: Duration,
+}
+
+impl Default for Routing {
+    fn default() -> Self {
+        Self {
+            prefixes: Vec::new(),
+            fallback: Duration::from_secs(10),
+        }
+    }
 }
 
 /// Retry policy.
@@ -109,6 +130,7 @@ pub struct Queue {
 struct Inner {
     store: Store,
     messages: sled::Tree,
+    part_refs: sled::Tree,
     schedule: Mutex<Schedule>,
     wake: Notify,
     policy: RetryPolicy,
@@ -116,13 +138,13 @@ struct Inner {
 
 impl Queue {
     /// Opens the queue on `store` and reloads every unfinished message.
-    pub fn open(store: Store, policy: RetryPolicy) -> Result<Self, QueueError> {
-        let messages = store.tree(schema::MESSAGES)?;
+    pub fn open(store: Store, policy: RetryPolicy, routing: Routing) -> Result<Self, QueueError> {
         let queue = Self {
             inner: Arc::new(Inner {
+                messages: store.tree(schema::MESSAGES)?,
+                part_refs: store.tree(schema::PART_REFS)?,
                 store,
-                messages,
-                schedule: Mutex::new(Schedule::default()),
+                schedule: Mutex::new(Schedule::new(&routing.prefixes, routing.fallback)),
                 wake: Notify::new(),
                 policy,
             }),
@@ -237,15 +259,34 @@ impl Queue {
         self.lock().len()
     }
 
-    /// Waits for the next message due, marks it `sending` and hands it over. `None` once
-    /// `cancel` fires. Expired messages met on the way end `expired`, never sent.
-    pub async fn lease(&self, modem: &str, cancel: &CancellationToken) -> Option<Lease> {
+    /// Messages a modem that `wants` these routes could take now.
+    pub fn ready_for(&self, wants: &Wants) -> usize {
+        self.lock().ready_for(wants)
+    }
+
+    /// The route groups a modem routing `prefixes` serves.
+    pub fn wants(&self, prefixes: &[String]) -> Wants {
+        let sched = self.lock();
+        Wants {
+            own: prefixes
+                .iter()
+                .filter_map(|p| sched.group_of_prefix(p))
+                .collect(),
+        }
+    }
+
+    /// Waits for the next message due that `wants` may take, marks it `sending` and hands it
+    /// over. `None` once `cancel` fires. Expired messages met on the way end `expired`, never
+    /// sent.
+    pub async fn lease(
+        &self,
+        modem: &str,
+        wants: &Wants,
+        cancel: &CancellationToken,
+    ) -> Option<Lease> {
         loop {
             let notified = self.inner.wake.notified();
-            let (next, wait) = {
-                let mut sched = self.lock();
-                sched.pop_due(now_ms())
-            };
+            let (next, wait) = self.lock().pop_due(now_ms(), wants);
             if let Some(id) = next {
                 match self.start(id, modem) {
                     Ok(Some(lease)) => return Some(lease),
@@ -266,113 +307,78 @@ impl Queue {
     }
 
     fn start(&self, id: u64, modem: &str) -> Result<Option<Lease>, QueueError> {
-        let Some(mut msg) = self.get(id)? else {
-            return Ok(None);
-        };
-        if msg.state != State::Queued {
-            return Ok(None);
-        }
+        let cipher = self.inner.store.cipher().clone();
         let now = now_ms();
-        if msg.not_after_ms.is_some_and(|t| t <= now) {
-            msg.set_state(
-                State::Expired,
-                now,
-                Some("expired before it could be sent".into()),
-            );
-            self.drop_body(&mut msg);
-            self.persist(&msg)?;
-            tracing::info!(id, "message expired unsent");
-            return Ok(None);
+        let changed = self.modify(
+            id,
+            |msg| -> Result<Option<String>, crate::store::CipherError> {
+                if msg.state != State::Queued {
+                    return Ok(None);
+                }
+                if msg.not_after_ms.is_some_and(|t| t <= now) {
+                    msg.set_state(
+                        State::Expired,
+                        now,
+                        Some("expired before it could be sent".into()),
+                    );
+                    drop_body(msg);
+                    return Ok(None);
+                }
+                let Some(sealed) = &msg.body else {
+                    msg.set_state(State::Failed, now, Some("body missing".into()));
+                    return Ok(None);
+                };
+                let text = cipher.open(id, sealed)?;
+                msg.attempts += 1;
+                msg.set_state(State::Sending, now, Some(format!("modem {modem}")));
+                Ok(Some(text))
+            },
+        )?;
+        match changed {
+            Some((msg, Ok(Some(text)))) => Ok(Some(Lease { message: msg, text })),
+            Some((msg, Ok(None))) => {
+                if msg.state == State::Expired {
+                    tracing::info!(id, "message expired unsent");
+                }
+                Ok(None)
+            }
+            Some((_, Err(e))) => Err(StoreError::from(e).into()),
+            None => Ok(None),
         }
-        let text = match &msg.body {
-            Some(sealed) => self
-                .inner
-                .store
-                .cipher()
-                .open(id, sealed)
-                .map_err(StoreError::from)?,
-            None => {
-                msg.set_state(State::Failed, now, Some("body missing".into()));
-                self.persist(&msg)?;
+    }
+
+    /// Read-modify-write of one message with compare-and-swap: whoever else updated it in the
+    /// meantime (a status report from another modem, say) is not overwritten. `None` when the
+    /// message does not exist. `change` may run more than once.
+    fn modify<T>(
+        &self,
+        id: u64,
+        mut change: impl FnMut(&mut Message) -> T,
+    ) -> Result<Option<(Message, T)>, QueueError> {
+        let key = schema::message_key(id);
+        loop {
+            let Some(old) = self.inner.messages.get(key).map_err(StoreError::from)? else {
                 return Ok(None);
+            };
+            let mut msg = decode(&old)?;
+            let out = change(&mut msg);
+            let new = schema::encode(&msg).map_err(|source| QueueError::Corrupt { id, source })?;
+            let swapped = self
+                .inner
+                .messages
+                .compare_and_swap(key, Some(old), Some(new))
+                .map_err(StoreError::from)?;
+            if swapped.is_ok() {
+                return Ok(Some((msg, out)));
             }
-        };
-        msg.attempts += 1;
-        msg.set_state(State::Sending, now, Some(format!("modem {modem}")));
-        self.persist(&msg)?;
-        Ok(Some(Lease { message: msg, text }))
-    }
-
-    /// Records that one part was accepted by the network (so a retry skips it).
-    pub fn part_sent(&self, lease: &mut Lease, part: Part) -> Result<(), QueueError> {
-        lease.message.parts.push(part);
-        self.persist(&lease.message)
-    }
-
-    /// Ends an attempt.
-    pub fn finish(&self, lease: Lease, outcome: Outcome) -> Result<(), QueueError> {
-        let mut msg = lease.message;
-        let now = now_ms();
-        let policy = &self.inner.policy;
-        match outcome {
-            Outcome::Sent => {
-                msg.last_error = None;
-                msg.set_state(State::Sent, now, None);
-                self.drop_body(&mut msg);
-            }
-            Outcome::Failed(reason) => {
-                msg.set_state(State::Failed, now, Some(reason.clone()));
-                msg.last_error = Some(reason);
-                self.drop_body(&mut msg);
-            }
-            Outcome::Retry { reason, maybe_sent } if msg.attempts >= policy.max_attempts => {
-                msg.maybe_duplicate |= maybe_sent;
-                let note = format!("gave up after {} attempts: {reason}", msg.attempts);
-                msg.set_state(State::Failed, now, Some(note));
-                msg.last_error = Some(reason);
-                self.drop_body(&mut msg);
-            }
-            Outcome::Retry { reason, maybe_sent } => {
-                msg.maybe_duplicate |= maybe_sent;
-                let shift = msg.attempts.saturating_sub(1).min(16);
-                let delay = policy
-                    .backoff_base
-                    .saturating_mul(1 << shift)
-                    .min(policy.backoff_max);
-                self.requeue(&mut msg, now, delay, reason);
-            }
-            Outcome::Busy(reason) => {
-                self.requeue(&mut msg, now, policy.busy_delay, reason);
-            }
-            Outcome::Requeue(reason) => {
-                // Not the message's fault: the attempt does not count.
-                msg.attempts = msg.attempts.saturating_sub(1);
-                self.requeue(&mut msg, now, Duration::ZERO, reason);
-            }
-        }
-        self.persist(&msg)?;
-        if msg.state == State::Queued {
-            self.schedule_msg(&msg);
-        }
-        Ok(())
-    }
-
-    fn requeue(&self, msg: &mut Message, now: u64, delay: Duration, reason: String) {
-        msg.next_try_ms = now + delay.as_millis() as u64;
-        msg.set_state(State::Queued, now, Some(format!("retry: {reason}")));
-        msg.last_error = Some(reason);
-    }
-
-    fn drop_body(&self, msg: &mut Message) {
-        if msg.sensitive {
-            msg.body = None;
         }
     }
 
     fn schedule_msg(&self, msg: &Message) {
         self.lock()
-            .insert(msg.priority, msg.id, msg.next_try_ms, now_ms());
-        self.inner.wake.notify_one();
+            .insert(msg.priority, msg.id, &msg.to, msg.next_try_ms, now_ms());
+        // Every idle worker looks: a routed message may suit only some of them.
+        self.inner.wake.notify_waiters();
     }
 
     fn persist(&self, msg: &Message) -> Result<(), QueueError> {
@@ -392,6 +398,13 @@ impl Queue {
             .schedule
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Drops the body of a message whose body holds a secret.
+fn drop_body(msg: &mut Message) {
+    if msg.sensitive {
+        msg.body = None;
     }
 }
 

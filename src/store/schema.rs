@@ -6,6 +6,7 @@
 //! | `accounts`  | account name (= login)   | [`crate::accounts::Account`] as JSON    |
 //! | `otps`      | OTP token (24 hex chars) | [`crate::otp::OtpRecord`] ([`encode`])  |
 //! | `otp_latest`| account `\0` E.164 number | token of the last OTP sent there        |
+//! | `part_refs` | modem `\0` TP-MR          | message id (u64 BE) and part number     |
 //!
 //! Ids come from sled's `generate_id`, so big-endian keys iterate in creation order.
 //!
@@ -64,6 +65,32 @@ pub fn latest_key(account: &str, number: &str) -> Vec<u8> {
     key.push(0);
     key.extend_from_slice(number.as_bytes());
     key
+}
+
+/// (modem, message reference) → the part that got it: status reports name only these.
+pub const PART_REFS: &str = "part_refs";
+
+/// The key of the part-reference index: the modem id, a NUL, the reference.
+pub fn part_ref_key(modem: &str, mr: u8) -> Vec<u8> {
+    let mut key = Vec::with_capacity(modem.len() + 2);
+    key.extend_from_slice(modem.as_bytes());
+    key.push(0);
+    key.push(mr);
+    key
+}
+
+/// The value of the part-reference index: message id (u64 BE) and part number.
+pub fn part_ref_value(id: u64, seq: u8) -> [u8; 9] {
+    let mut v = [0u8; 9];
+    v[..8].copy_from_slice(&id.to_be_bytes());
+    v[8] = seq;
+    v
+}
+
+/// Reads a part-reference value; `None` for a value of the wrong size.
+pub fn part_ref_parse(value: &[u8]) -> Option<(u64, u8)> {
+    let id: [u8; 8] = value.get(..8)?.try_into().ok()?;
+    Some((u64::from_be_bytes(id), *value.get(8)?))
 }
 
 /// The key of a message record.

@@ -6,9 +6,9 @@
 //! backoff; the message in flight goes back to the queue for any modem. A PIN the SIM rejected
 //! is never tried again (a SIM locks after three wrong PINs).
 
-use super::{Lease, Outcome, Part, Queue};
 use crate::at::{ErrorClass, Urc};
 use crate::modem::{self, AtError, BringUpConfig, BringUpError, EngineConfig, ModemHandle};
+use crate::queue::{Lease, Outcome, Part, PartStatus, Queue};
 use crate::sms::{self, SubmitOptions};
 use crate::status::{ModemState, StatusBoard};
 use std::path::PathBuf;
@@ -28,6 +28,8 @@ pub struct ModemSpec {
     pub status_reports: bool,
     /// Ceiling of the reconnect backoff.
     pub max_backoff: Duration,
+    /// Destination prefixes this modem serves first (`+3361`, ...).
+    pub routes: Vec<String>,
 }
 
 /// Why the send loop stopped.
@@ -120,6 +122,7 @@ async fn send_loop(
     handle: &ModemHandle,
     mut urcs: mpsc::Receiver<Urc>,
 ) -> Result<Exit, (ModemState, String)> {
+    let wants = queue.wants(&spec.routes);
     loop {
         let lease = tokio::select! {
             biased;
@@ -134,7 +137,7 @@ async fn send_loop(
                     }
                 }
             }
-            lease = queue.lease(&spec.id, cancel) => match lease {
+            lease = queue.lease(&spec.id, &wants, cancel) => match lease {
                 Some(lease) => lease,
                 None => return Ok(Exit::Cancelled),
             },
@@ -171,7 +174,7 @@ async fn send(
     let opts = SubmitOptions {
         validity: msg
             .not_after_ms
-            .map(|t| (t.saturating_sub(super::now_ms()) / 1000).max(60) as u32),
+            .map(|t| (t.saturating_sub(crate::queue::now_ms()) / 1000).max(60) as u32),
         status_report: spec.status_reports,
     };
     let parts = match sms::encode_submit(&msg.to, &lease.text, &opts, msg.concat_ref) {
@@ -192,9 +195,10 @@ async fn send(
                     seq: part.seq,
                     message_ref: mr,
                     modem: spec.id.clone(),
-                    sent_ms: super::now_ms(),
+                    sent_ms: crate::queue::now_ms(),
+                    status: PartStatus::Pending { note: None },
                 };
-                if let Err(e) = queue.part_sent(&mut lease, record) {
+                if let Err(e) = queue.part_sent(&mut lease, record, part.total) {
                     tracing::error!(error = %e, "cannot record a sent part");
                 }
             }
