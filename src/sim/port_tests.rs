@@ -147,6 +147,11 @@ fn close_after_unplugs_and_reopen_after_plugs_back_in() {
     wait("the link to come back", || link.exists());
     let mut port = open(&link);
     assert_eq!(
+        read_until(&mut *port, "READY\r\n"),
+        "\r\nRDY\r\n\r\n+CPIN: READY\r\n",
+        "boots first"
+    );
+    assert_eq!(
         chat(&mut *port, b"AT\r", "OK\r\n"),
         "AT\r\r\nOK\r\n",
         "powered up again: echo on"
@@ -227,6 +232,7 @@ fn the_control_socket_drives_the_modem() {
     let reopened = ctl.call(r#"{"op":"reopen"}"#);
     assert_eq!(reopened["ok"], true, "{reopened}");
     let mut port = open(&link);
+    let _ = read_until(&mut *port, "+CPIN: READY\r\n");
     assert_eq!(chat(&mut *port, b"AT\r", "OK\r\n"), "AT\r\r\nOK\r\n");
     // The same requests in-process.
     assert_eq!(sim.inject_urc("+CMTI: \"SM\",3").unwrap()["ok"], true);

@@ -2,8 +2,8 @@
 //! unplugged modems, injected lines, the message reference, and arbitrary input.
 
 use super::commands::Identity;
-use super::machine::{Config, Effect, Machine, Step};
-use super::network::Faults;
+use super::config::Config;
+use super::machine::{Effect, Machine, Step};
 use rand::{Rng, SeedableRng};
 use std::time::{Duration, Instant};
 
@@ -23,15 +23,8 @@ const NOISE: &[&str] = &[
 fn cfg() -> Config {
     Config {
         identity: Identity::from_seed(3, "OTPGATE", "SIM-GSM"),
-        pin: None,
-        registers: true,
-        latency: Duration::ZERO,
-        urc_noise: false,
-        stop_after: None,
-        close_after: None,
-        esc_answers_ok: false,
-        faults: Faults::default(),
         seed: 3,
+        ..Config::default()
     }
 }
 
@@ -187,10 +180,15 @@ fn close_after_unplugs_once_after_answering() {
         "AT\r\r\nOK\r\nAT\r\r\nOK\r\n"
     );
     assert_eq!(step.effects, vec![Effect::Close]);
-    m.reboot();
     let mut step = Step::default();
+    m.unplugged(now, &mut step);
+    m.power_up(now, &mut step);
     m.feed(now, b"AT\r", &mut step);
-    assert_eq!(String::from_utf8_lossy(&step.out), "AT\r\r\nOK\r\n");
+    assert_eq!(
+        String::from_utf8_lossy(&step.out),
+        "\r\nRDY\r\n\r\n+CPIN: READY\r\nAT\r\r\nOK\r\n",
+        "boot lines first, then the answer"
+    );
     assert!(step.effects.is_empty(), "plugged back in, it stays");
 }
 
@@ -206,9 +204,8 @@ fn reboot_restores_power_up_settings() {
         feed(&mut m, now, b"AT+CPIN?\r"),
         "\r\n+CPIN: READY\r\n\r\nOK\r\n"
     );
-    m.reboot();
-    m.inject("RDY".into());
-    assert_eq!(tick(&mut m, now), "\r\nRDY\r\n");
+    m.reboot(now, true, &mut Step::default());
+    assert_eq!(tick(&mut m, now), "\r\nRDY\r\n\r\n+CPIN: SIM PIN\r\n");
     assert_eq!(
         feed(&mut m, now, b"AT+CPIN?\r"),
         "AT+CPIN?\r\r\n+CPIN: SIM PIN\r\n\r\nOK\r\n"
