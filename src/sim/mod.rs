@@ -60,6 +60,10 @@ mod pdu_tests;
 #[cfg(test)]
 mod port_tests;
 #[cfg(test)]
+mod sms_tests;
+#[cfg(test)]
+mod test_util;
+#[cfg(test)]
 mod timing_tests;
 
 pub use control::{Request, StatusValue};
