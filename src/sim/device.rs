@@ -138,9 +138,15 @@ impl Device {
     }
 
     pub(super) fn tick(&mut self, cfg: &Config, now: Instant, ev: &mut Events) {
-        let call_events = self.calls.tick(now);
-        for event in call_events {
-            self.call_event(cfg, event, ev);
+        // A late tick may owe several steps of the call (answered, then hung up).
+        for _ in 0..4 {
+            let call_events = self.calls.tick(now);
+            if call_events.is_empty() {
+                break;
+            }
+            for event in call_events {
+                self.call_event(cfg, event, ev);
+            }
         }
         if self.reachable() {
             for report in self.reports.take_due(now) {

@@ -52,6 +52,10 @@ mod vendor;
 mod voice;
 
 #[cfg(test)]
+mod call_tests;
+#[cfg(test)]
+mod fault_tests;
+#[cfg(test)]
 mod machine_tests;
 #[cfg(test)]
 mod pdu_out_tests;
