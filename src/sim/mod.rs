@@ -52,6 +52,8 @@ mod vendor;
 mod voice;
 
 #[cfg(test)]
+mod audio_tests;
+#[cfg(test)]
 mod call_tests;
 #[cfg(test)]
 mod fault_tests;
