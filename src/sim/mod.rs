@@ -64,7 +64,13 @@ mod pdu_out_tests;
 #[cfg(test)]
 mod pdu_tests;
 #[cfg(test)]
+mod port_sms_tests;
+#[cfg(test)]
 mod port_tests;
+#[cfg(test)]
+mod port_util;
+#[cfg(test)]
+mod port_voice_tests;
 #[cfg(test)]
 mod sms_tests;
 #[cfg(test)]
