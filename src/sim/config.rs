@@ -128,3 +128,47 @@ impl Default for Config {
         cfg
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_become_the_machine_config() {
+        let opts = SimOptions {
+            call_busy: vec!["+1".into()],
+            call_reject: vec!["+2".into()],
+            call_script: vec![CallScript {
+                number: "+3".into(),
+                outcomes: vec![CallOutcome::NoAnswer],
+            }],
+            reboot_mid_cmgs: Some(4),
+            reboot_unsent: true,
+            sm_capacity: 0,
+            ..SimOptions::default()
+        };
+        let cfg = Config::from_options(&opts, Config::default().clock);
+        let scripts: Vec<(&str, CallOutcome)> = cfg
+            .calls
+            .scripts
+            .iter()
+            .map(|s| (s.number.as_str(), s.outcomes[0]))
+            .collect();
+        assert_eq!(
+            scripts,
+            [
+                ("+3", CallOutcome::NoAnswer),
+                ("+1", CallOutcome::Busy),
+                ("+2", CallOutcome::Reject)
+            ]
+        );
+        assert_eq!(cfg.reboot_mid_cmgs, Some((4, false)));
+        assert_eq!(cfg.sm_capacity, 1, "a SIM holds at least one message");
+        assert_eq!(cfg.boot, Duration::from_millis(300));
+        let clock = cfg.clock;
+        assert_eq!(
+            clock.at(clock.origin + Duration::from_secs(61)).to_string(),
+            "2024-01-02 10:01:01"
+        );
+    }
+}

@@ -117,7 +117,7 @@ pub struct SimOptions {
     /// A second pty for the modem's PCM audio port (Huawei voice sticks), symlinked here.
     #[arg(long, value_name = "PATH")]
     pub audio_link: Option<PathBuf>,
-    /// Write the PCM each call carried on the audio port to DIR/call-<n>.wav.
+    /// Write the PCM each call carried on the audio port to `DIR/call-<n>.wav`.
     #[arg(long, value_name = "DIR")]
     pub audio_dir: Option<PathBuf>,
     /// How long the modem's text-to-speech takes per character of text.

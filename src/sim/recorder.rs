@@ -1,4 +1,4 @@
-//! Writes each call's PCM (from the audio port) to `--audio-dir`/call-<n>.wav: the RIFF
+//! Writes each call's PCM (from the audio port) to `<--audio-dir>/call-<n>.wav`: the RIFF
 //! header first, samples appended as they come, the header's sizes brought up to date after
 //! every write so the file is a valid WAV at any moment (a test may read it mid-call).
 

@@ -272,3 +272,82 @@ fn arbitrary_input_never_panics() {
         let _ = tick(&mut m, now);
     }
 }
+
+#[test]
+fn arbitrary_input_never_panics_on_any_vendor() {
+    use super::vendor::Vendor;
+    let words: &[&[u8]] = &[
+        b"AT",
+        b"D+336;",
+        b"D123",
+        b"H",
+        b"+CHUP",
+        b"+CLCC",
+        b"+COLP=1",
+        b"+CNMI=2,2,0,2",
+        b"+CMGL=4",
+        b"+CMGR=0",
+        b"+CMGD=1,4",
+        b"+CPMS=\"SR\"",
+        b"+QFUPL=\"a\",5,1,1",
+        b"+QPSND=1,\"a\",0,1,1",
+        b"+QWTTS=1,1,1,\"0041",
+        b"+QTTS=2,\"x\"",
+        b"+CTTS=1,\"00",
+        b"+FSCREATE=a",
+        b"+FSWRITE=a,1,4,1",
+        b"+CREC=4,a,0,9",
+        b"^DDSETEX=2",
+        b"+QFLST",
+        b"+CMGS=23",
+        b";",
+        b"\r",
+        b"\n",
+        b"\x1a",
+        b"\x1b",
+        b"\"",
+        b",",
+        b"0",
+    ];
+    for (i, vendor) in [
+        Vendor::Quectel,
+        Vendor::Simcom,
+        Vendor::Huawei,
+        Vendor::Generic,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(20 + i as u64);
+        let mut cfg = Config {
+            vendor,
+            latency: Duration::from_millis(3),
+            reboot_after: Some(500),
+            ..cfg()
+        };
+        cfg.calls.answer_after = Duration::from_millis(5);
+        cfg.calls.hangup_after = Some(Duration::from_millis(40));
+        cfg.tts_per_char = Duration::from_millis(1);
+        let mut m = Machine::new(cfg);
+        let mut now = Instant::now();
+        for round in 0..5_000 {
+            let mut chunk = Vec::new();
+            for _ in 0..rng.gen_range(0..6) {
+                chunk.extend_from_slice(words[rng.gen_range(0..words.len())]);
+            }
+            if rng.gen_bool(0.05) {
+                chunk.extend((0..rng.gen_range(0..50)).map(|_| rng.gen::<u8>()));
+            }
+            now += Duration::from_millis(rng.gen_range(0..15));
+            let _ = feed(&mut m, now, &chunk);
+            let mut step = Step::default();
+            m.feed_audio(&chunk, &mut step);
+            if round % 500 == 0 {
+                let _ = m.with_device(now, &mut step, |d, c, _| {
+                    d.deliver(c, now, "+33612345678", "x".repeat(170).as_str(), None, None)
+                });
+            }
+            let _ = tick(&mut m, now);
+        }
+    }
+}
