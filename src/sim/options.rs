@@ -55,7 +55,7 @@ pub struct SimOptions {
     /// Answer OK when ESC cancels an AT+CMGS prompt (default: answer nothing).
     #[arg(long)]
     pub esc_answers_ok: bool,
-    /// Serve JSON-lines control requests on this Unix socket (see [`super::Request`]).
+    /// Serve JSON-lines control requests on this Unix socket (the ops: `otpgate::sim` docs).
     #[arg(long)]
     pub control: Option<PathBuf>,
 
