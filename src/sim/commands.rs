@@ -41,19 +41,21 @@ impl Settings {
     /// `<mode>` 0 would buffer them in the TA: the simulator has no such buffer and routes
     /// nothing then.
     pub(super) fn cnmi_mt(&self) -> u8 {
-        if self.cnmi[0] == 0 {
+        let [mode, mt, ..] = self.cnmi;
+        if mode == 0 {
             0
         } else {
-            self.cnmi[1]
+            mt
         }
     }
 
     /// `<ds>`: where status reports go (0 nowhere, 1 +CDS, 2 stored with +CDSI).
     pub(super) fn cnmi_ds(&self) -> u8 {
-        if self.cnmi[0] == 0 {
+        let [mode, _, _, ds, _] = self.cnmi;
+        if mode == 0 {
             0
         } else {
-            self.cnmi[3]
+            ds
         }
     }
 }
