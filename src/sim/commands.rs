@@ -1,64 +1,14 @@
-//! The AT command table of the simulated modem: what each command line does to the modem's
+//! The basic AT command table of the simulated modem: what each command does to the modem's
 //! settings and SIM, and what it answers (V.250 basic commands, 3GPP TS 27.007 for the
-//! general/network/SIM commands, TS 27.005 for SMS). Pure: no I/O, no timing; the framing of
-//! the answers and the SMS submission itself live in `machine`.
+//! general/network/SIM commands, TS 27.005 §3.2/§3.3/§3.5.1 for the SMS settings and
+//! +CMGS). Pure: no I/O, no timing. The message store (`sms_store`), calls (`calls`), audio
+//! and files (`audio`, `files`) have tables of their own; `device` routes between them and
+//! `machine` frames the answers.
 
 use super::errors::Final;
+use super::files::Upload;
+pub(super) use super::identity::Identity;
 use super::syntax::{number, params, Cmd, Form};
-use rand::{Rng, SeedableRng};
-
-/// What the modem reports about itself; the numbers derive from `--seed`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Identity {
-    pub manufacturer: String,
-    pub model: String,
-    pub revision: String,
-    pub imei: String,
-    pub imsi: String,
-    pub iccid: String,
-}
-
-impl Identity {
-    /// The identity of the modem started with `--seed`: stable numbers a test can expect.
-    pub(super) fn from_seed(seed: u64, manufacturer: &str, model: &str) -> Identity {
-        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-        let mut digits = |prefix: &str, n: usize| -> String {
-            let tail: String = (0..n)
-                .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
-                .collect();
-            format!("{prefix}{tail}")
-        };
-        let imei = luhn(&digits("35", 12));
-        let imsi = digits("20801", 10);
-        let iccid = luhn(&digits("89330", 14));
-        Identity {
-            manufacturer: manufacturer.to_string(),
-            model: model.to_string(),
-            revision: "SIM 1.0".to_string(),
-            imei,
-            imsi,
-            iccid,
-        }
-    }
-}
-
-/// Appends the Luhn check digit (ISO/IEC 7812-1), as IMEIs (TS 23.003 §6.2.1) and ICCIDs carry.
-fn luhn(digits: &str) -> String {
-    let sum: u32 = digits
-        .bytes()
-        .rev()
-        .map(|b| u32::from(b.wrapping_sub(b'0')))
-        .enumerate()
-        .map(|(i, d)| {
-            if i % 2 == 0 {
-                (d * 2) / 10 + (d * 2) % 10
-            } else {
-                d
-            }
-        })
-        .sum();
-    format!("{digits}{}", (10 - sum % 10) % 10)
-}
 
 /// The SIM's lock (TS 27.007 §8.3 +CPIN).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,9 +28,36 @@ pub(super) struct Settings {
     pub cmgf: u8,
     /// The `<n>` of +CREG, +CGREG, +CEREG (TS 27.007 §7.2, §10.1.20, §10.1.22).
     pub reg_n: [u8; 3],
-    pub cnmi: String,
+    /// +CNMI <mode>,<mt>,<bm>,<ds>,<bfr> (TS 27.005 §3.4.1).
+    pub cnmi: [u8; 5],
+    /// +COLP: 1 makes ATD's final result wait for the call to connect (TS 27.007 §7.8).
+    pub colp: bool,
     pub csca: String,
     pub cscs: String,
+}
+
+impl Settings {
+    /// Where new-message indications go: `<mt>` when the TA may send URCs at all.
+    /// `<mode>` 0 would buffer them in the TA: the simulator has no such buffer and routes
+    /// nothing then.
+    pub(super) fn cnmi_mt(&self) -> u8 {
+        let [mode, mt, ..] = self.cnmi;
+        if mode == 0 {
+            0
+        } else {
+            mt
+        }
+    }
+
+    /// `<ds>`: where status reports go (0 nowhere, 1 +CDS, 2 stored with +CDSI).
+    pub(super) fn cnmi_ds(&self) -> u8 {
+        let [mode, _, _, ds, _] = self.cnmi;
+        if mode == 0 {
+            0
+        } else {
+            ds
+        }
+    }
 }
 
 impl Default for Settings {
@@ -90,7 +67,8 @@ impl Default for Settings {
             cmee: 0,
             cmgf: 0,
             reg_n: [0; 3],
-            cnmi: "0,0,0,0,0".into(),
+            cnmi: [0; 5],
+            colp: false,
             csca: "\"+33609001390\",145".into(),
             cscs: "IRA".into(),
         }
@@ -106,14 +84,17 @@ pub(super) struct Modem {
     /// +CFUN: 1 full functionality, 0/4 radio off.
     pub cfun: u8,
     pub pin: Option<String>,
-    /// False with `--no-registration`: the modem searches forever.
+    /// False with `--no-registration` or while the network is "lost": the modem searches.
     pub registers: bool,
+    /// False with `--sim-absent` or after the SIM was pulled out.
+    pub sim_present: bool,
 }
 
 impl Modem {
     /// The modem as it powers up: SIM locked when it has a PIN.
-    pub(super) fn power_up(pin: Option<String>, registers: bool) -> Modem {
+    pub(super) fn power_up(pin: Option<String>, registers: bool, sim_present: bool) -> Modem {
         Modem {
+            sim_present,
             settings: Settings::default(),
             lock: if pin.is_some() {
                 Lock::Pin
@@ -129,7 +110,7 @@ impl Modem {
 
     /// `<stat>` of +CREG and friends: 0 not searching, 1 home, 2 searching.
     pub(super) fn reg_stat(&self) -> u8 {
-        if self.lock != Lock::Ready || self.cfun != 1 {
+        if !self.sim_present || self.lock != Lock::Ready || self.cfun != 1 {
             0
         } else if !self.registers {
             2
@@ -140,6 +121,9 @@ impl Modem {
 
     /// The `+CMS ERROR` that refuses SMS with the SIM in this state (TS 27.005 §3.2.5).
     pub(super) fn sms_blocked(&self) -> Option<u16> {
+        if !self.sim_present {
+            return Some(310);
+        }
         match self.lock {
             Lock::Ready => None,
             Lock::Pin => Some(311),
@@ -155,6 +139,10 @@ pub(super) enum Next {
     Stop(Final),
     /// AT+CMGS in PDU mode: prompt for a TPDU of this many octets.
     Prompt(usize),
+    /// ATD with +COLP=1: the final result waits for the call's outcome.
+    Dial,
+    /// A file upload: raw bytes follow the intermediate result (CONNECT or the prompt).
+    Upload(Box<Upload>),
 }
 
 /// Runs one command; information lines go to `lines`, unsolicited lines that follow the final
@@ -192,13 +180,15 @@ pub(super) fn execute(
             lines.push(format!("Revision: {}", id.revision));
             fixed(lines, &format!("IMEI: {}", id.imei))
         }
-        ("H", _) | ("+CHUP", Exec) | ("+CLCC", Exec) => Next::Continue,
         // TS 27.007 §5: identification.
         ("+CGMI" | "+GMI", Exec) => fixed(lines, &id.manufacturer),
         ("+CGMM" | "+GMM", Exec) => fixed(lines, &id.model),
         ("+CGMR" | "+GMR", Exec) => fixed(lines, &id.revision),
         ("+CGSN" | "+GSN", Exec) => fixed(lines, &id.imei),
         ("+GCAP", Exec) => fixed(lines, "+GCAP: +CGSM"),
+        ("+CIMI" | "+CCID" | "+ICCID" | "^ICCID", _) if !modem.sim_present => {
+            Next::Stop(Final::Cme(10))
+        }
         ("+CIMI", Exec) => match modem.lock {
             Lock::Ready => fixed(lines, &id.imsi),
             Lock::Pin => Next::Stop(Final::Cme(11)),
@@ -240,6 +230,9 @@ fn set<T>(slot: &mut T, value: T) -> Next {
 
 /// AT+CPIN (TS 27.007 §8.3): three wrong PINs in a row block the SIM behind its PUK.
 fn cpin(modem: &mut Modem, form: Form, lines: &mut Vec<String>, after: &mut Vec<String>) -> Next {
+    if !modem.sim_present {
+        return Next::Stop(Final::Cme(10));
+    }
     let state = match modem.lock {
         Lock::Ready => "READY",
         Lock::Pin => "SIM PIN",
@@ -304,12 +297,11 @@ fn registration(modem: &mut Modem, cmd: &Cmd, lines: &mut Vec<String>) -> Next {
     Next::Continue
 }
 
-/// TS 27.005 §3: message service commands. The SIM's message store is empty for now
-/// (a later +CMTI / +CMGR / +CMGL will fill it).
+/// TS 27.005 §3: message service settings and +CMGS; the message store is `sms_store`'s.
 fn sms(modem: &mut Modem, cmd: &Cmd, lines: &mut Vec<String>) -> Next {
     use Form::*;
     let name = cmd.name.as_str();
-    let needs_sim = matches!(name, "+CMGS" | "+CPMS" | "+CMGL" | "+CMGR" | "+CMGD");
+    let needs_sim = name == "+CMGS";
     if let Some(code) = modem.sms_blocked().filter(|_| needs_sim) {
         return Next::Stop(Final::Cms(code));
     }
@@ -325,20 +317,46 @@ fn sms(modem: &mut Modem, cmd: &Cmd, lines: &mut Vec<String>) -> Next {
             Some(n @ 1..=255) => return Next::Prompt(n as usize),
             _ => return Next::Stop(Final::Error),
         },
-        ("+CNMI", Set(v)) => s.cnmi = v.trim().to_string(),
-        ("+CNMI", Query) => lines.push(format!("+CNMI: {}", s.cnmi)),
+        ("+CNMI", Set(v)) => match cnmi(s.cnmi, v) {
+            Some(values) => s.cnmi = values,
+            None => return Next::Stop(Final::Cms(303)),
+        },
+        ("+CNMI", Query) => {
+            let [mode, mt, bm, ds, bfr] = s.cnmi;
+            lines.push(format!("+CNMI: {mode},{mt},{bm},{ds},{bfr}"));
+        }
+        // Acknowledgements of +CMT/+CDS (TS 27.005 §3.4.4): nothing to resend here.
+        ("+CNMA", Exec | Set(_)) => {}
         ("+CSMS", Set(v)) if matches!(number(v), Some(0 | 1)) => lines.push("+CSMS: 1,1,1".into()),
         ("+CSMS", Query) => lines.push("+CSMS: 0,1,1,1".into()),
-        ("+CPMS", Query) => lines.push("+CPMS: \"SM\",0,30,\"SM\",0,30,\"SM\",0,30".into()),
-        ("+CPMS", Set(_)) => lines.push("+CPMS: 0,30,0,30,0,30".into()),
         ("+CSCA", Query) => lines.push(format!("+CSCA: {}", s.csca)),
         ("+CSCA", Set(v)) if !v.trim().is_empty() => s.csca = v.trim().to_string(),
         ("+CSMP", Query) => lines.push("+CSMP: 17,167,0,0".into()),
-        ("+CSMP", Set(_)) | ("+CMGL", _) | ("+CMGD", Set(_)) => {}
-        ("+CMGR", Set(_)) => return Next::Stop(Final::Cms(321)),
+        ("+CSMP", Set(_)) => {}
         _ => return Next::Stop(Final::Error),
     }
     Next::Continue
+}
+
+/// +CNMI values (TS 27.005 §3.4.1): each given one replaces the current one; ranges
+/// `<mode>` 0-3, `<mt>` 0-3, `<bm>` 0-3, `<ds>` 0-2, `<bfr>` 0-1.
+fn cnmi(current: [u8; 5], args: &str) -> Option<[u8; 5]> {
+    const MAX: [u8; 5] = [3, 3, 3, 2, 1];
+    let mut values = current;
+    let given = params(args);
+    if given.len() > 5 {
+        return None;
+    }
+    for ((slot, max), p) in values.iter_mut().zip(MAX).zip(given) {
+        if p.is_empty() {
+            continue;
+        }
+        match u8::try_from(number(p)?) {
+            Ok(v) if v <= max => *slot = v,
+            _ => return None,
+        }
+    }
+    Some(values)
 }
 
 /// `AT+X=?` answers for the commands that have ranges; other known commands answer OK.
@@ -351,12 +369,9 @@ fn test_answer(name: &str, lines: &mut Vec<String>) -> Next {
         "+CFUN" => "+CFUN: (0,1,4),(0,1)",
         "+CNMI" => "+CNMI: (0-2),(0-3),(0,2),(0-2),(0,1)",
         "+CSMS" => "+CSMS: (0,1)",
-        "+CPMS" => "+CPMS: (\"SM\"),(\"SM\"),(\"SM\")",
         "+COPS" => "+COPS: (2,\"SIMNET\",\"SIMNET\",\"20801\",7),,(0-4),(0-2)",
         "+CMGS" | "+CPIN" | "+CSCA" | "+CSCS" | "+CGMI" | "+CGMM" | "+CGMR" | "+CGSN" | "+CIMI"
-        | "+CCID" | "+CLCC" | "+CHUP" | "+CMGL" | "+CMGR" | "+CMGD" | "+CSMP" => {
-            return Next::Continue
-        }
+        | "+CCID" | "+CSMP" | "+CNMA" => return Next::Continue,
         _ => return Next::Stop(Final::Error),
     };
     lines.push(line.to_string());
@@ -378,7 +393,7 @@ mod tests {
         for line in ["+", "*", "E0!", "+CMEE=1 ?x"] {
             let parsed = parse(line);
             let ok = parsed.as_ref().is_some_and(|cmds| {
-                let mut m = Modem::power_up(None, true);
+                let mut m = Modem::power_up(None, true, true);
                 let id = Identity::from_seed(1, "M", "X");
                 cmds.iter()
                     .all(|c| execute(&mut m, &id, c, &mut vec![], &mut vec![]) == Next::Continue)

@@ -2,11 +2,8 @@
 //! JSON request per line and answering one JSON line, plus the same requests through
 //! [`SimHandle::request`](super::SimHandle::request) in-process.
 //!
-//! Requests (`op`): `received` → `{"ok":true,"received":[...]}`; `commands` →
-//! `{"ok":true,"commands":N}`; `urc` with `line` (emit any unsolicited line, e.g. "RDY" for a
-//! reboot); `close` (unplug: the pty and the link go away); `reopen` (plug in again: a new pty
-//! at the same link, the modem at power-up); `latency` with `ms`; `hang` / `resume`; `reboot`
-//! (power-up state, same pty); `status`. Errors answer `{"ok":false,"error":"..."}`.
+//! The requests ([`Request`], tagged by `op`) and their answers are listed in the docs of
+//! [`crate::sim`]. Errors answer `{"ok":false,"error":"..."}`.
 //!
 //! The socket is served from the simulator's own poll loop: no thread, no lock.
 
@@ -27,14 +24,70 @@ use std::path::{Path, PathBuf};
 pub enum Request {
     Received,
     Commands,
-    Urc { line: String },
+    Urc {
+        line: String,
+    },
     Close,
     Reopen,
-    Latency { ms: u64 },
+    Latency {
+        ms: u64,
+    },
     Hang,
     Resume,
-    Reboot,
+    /// `sent`: whether an SMS whose +CMGS was not answered yet reached the network.
+    Reboot {
+        #[serde(default = "yes")]
+        sent: bool,
+    },
     Status,
+    /// An SMS from a phone to the modem; `encoding` "gsm7" or "ucs2" (default: whichever
+    /// fits), `parts` forces a split into that many parts.
+    Deliver {
+        from: String,
+        text: String,
+        #[serde(default)]
+        encoding: Option<String>,
+        #[serde(default)]
+        parts: Option<usize>,
+    },
+    Storage,
+    /// The TP-ST of status reports from now on (`status`: 65, "0x41"); with `number`, that
+    /// number's sequence ("0x20,0x00"); `delay_ms` changes the delay.
+    ReportStatus {
+        status: StatusValue,
+        #[serde(default)]
+        number: Option<String>,
+        #[serde(default)]
+        delay_ms: Option<u64>,
+    },
+    Network {
+        registered: bool,
+    },
+    SimRemoved {
+        #[serde(default = "yes")]
+        removed: bool,
+    },
+    /// The fate of successive calls to `number` ("*": any other number), e.g.
+    /// "busy,no-answer,answer/3000".
+    CallScript {
+        number: String,
+        script: String,
+    },
+    CalleeHangup,
+    Calls,
+    Files,
+}
+
+/// A TP-ST given as a number or as text ("0x41", "0x20,0x00").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum StatusValue {
+    Number(u8),
+    Text(String),
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Connections served at once; more wait in the listen backlog.

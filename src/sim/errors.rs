@@ -1,5 +1,6 @@
 //! Final result codes of the simulated modem and how +CMEE shapes them: V.250 §5.7.1 (OK,
-//! ERROR), TS 27.007 §9.1/§9.2 (+CME ERROR and its texts), TS 27.005 §3.2.5 (+CMS ERROR,
+//! ERROR, and the call results NO CARRIER and BUSY of §6.3.1 ATD), TS 27.007
+//! §9.1/§9.2 (+CME ERROR and its texts), TS 27.005 §3.2.5 (+CMS ERROR,
 //! whose codes below 128 are the network's RP/TP causes of TS 24.011 §8.2.5.4 and
 //! TS 23.040 §9.2.3.22).
 
@@ -10,6 +11,8 @@ pub(super) enum Final {
     Error,
     Cme(u16),
     Cms(u16),
+    NoCarrier,
+    Busy,
 }
 
 impl Final {
@@ -19,6 +22,8 @@ impl Final {
         out.extend_from_slice(b"\r\n");
         match (self, cmee) {
             (Final::Ok, _) => out.extend_from_slice(b"OK"),
+            (Final::NoCarrier, _) => out.extend_from_slice(b"NO CARRIER"),
+            (Final::Busy, _) => out.extend_from_slice(b"BUSY"),
             (Final::Error, _) | (Final::Cme(_) | Final::Cms(_), 0) => {
                 out.extend_from_slice(b"ERROR")
             }
@@ -51,6 +56,12 @@ fn cme_text(code: u16) -> &'static str {
         16 => "incorrect password",
         30 => "no network service",
         50 => "Incorrect parameters",
+        400 => "invalid input value",
+        405 => "file not found",
+        407 => "file already existed",
+        421 => "no space",
+        902 => "invalid parameter",
+        903 => "operation not allowed in this state",
         _ => "unknown",
     }
 }
@@ -116,6 +127,8 @@ mod tests {
             (Final::Cme(16), 2, "\r\n+CME ERROR: incorrect password\r\n"),
             (Final::Cms(304), 0, "\r\nERROR\r\n"),
             (Final::Cms(500), 1, "\r\n+CMS ERROR: 500\r\n"),
+            (Final::NoCarrier, 2, "\r\nNO CARRIER\r\n"),
+            (Final::Busy, 0, "\r\nBUSY\r\n"),
             (
                 Final::Cms(1),
                 2,

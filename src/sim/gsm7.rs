@@ -1,5 +1,6 @@
-//! The simulated phone's own reading of the GSM 7-bit default alphabet (3GPP TS 23.038 §6.1.2
-//! and §6.2.1): septet unpacking and the default + extension tables.
+//! The simulated phone's own reading and writing of the GSM 7-bit default alphabet (3GPP
+//! TS 23.038 §6.1.2 and §6.2.1): septet packing and unpacking and the default + extension
+//! tables (writing is for the SMS-DELIVER PDUs of inbound messages).
 //!
 //! Written independently of otpgate's `sms` codec on purpose: the simulator checks what the
 //! daemon encodes, so it must not share the daemon's tables or its packing code.
@@ -71,6 +72,50 @@ pub(super) fn decode(septets: &[u8]) -> String {
     text
 }
 
+/// Text to septets, an extension character as the escape and its septet; `None` when a
+/// character is in neither table (the text then needs UCS-2).
+pub(super) fn encode(text: &str) -> Option<Vec<u8>> {
+    let mut septets = Vec::with_capacity(text.len());
+    for c in text.chars() {
+        if let Some(s) = default_septet(c) {
+            septets.push(s);
+        } else {
+            septets.extend([ESCAPE, extension_septet(c)?]);
+        }
+    }
+    Some(septets)
+}
+
+fn default_septet(c: char) -> Option<u8> {
+    // 0x1B is the escape, not a character: its slot in the table is never a match.
+    (0u8..128)
+        .filter(|&s| s != ESCAPE)
+        .find(|&s| DEFAULT.get(usize::from(s)) == Some(&c))
+}
+
+fn extension_septet(c: char) -> Option<u8> {
+    (0u8..128).find(|&s| extension(s) == Some(c))
+}
+
+/// Packs septets least significant bit first after `fill_bits` zero bits (TS 23.038
+/// §6.1.2.1.1; the fill bits align text after a user data header on a septet boundary).
+pub(super) fn pack(septets: &[u8], fill_bits: usize) -> Vec<u8> {
+    let bits = fill_bits + septets.len() * 7;
+    let mut out = vec![0u8; bits.div_ceil(8)];
+    for (i, s) in septets.iter().enumerate() {
+        let at = fill_bits + i * 7;
+        let value = u16::from(s & 0x7F) << (at % 8);
+        let [lo, hi] = value.to_le_bytes();
+        if let Some(o) = out.get_mut(at / 8) {
+            *o |= lo;
+        }
+        if let Some(o) = out.get_mut(at / 8 + 1) {
+            *o |= hi;
+        }
+    }
+    out
+}
+
 fn default_char(septet: u8) -> char {
     DEFAULT
         .get(usize::from(septet & 0x7F))
@@ -82,8 +127,8 @@ fn default_char(septet: u8) -> char {
 mod tests {
     use super::*;
 
-    /// Packs septets the textbook way, only to build fixtures for `unpack`.
-    fn pack(septets: &[u8], fill_bits: usize) -> Vec<u8> {
+    /// Packs septets the textbook way, bit by bit, to check `pack` and build fixtures.
+    fn pack_bits(septets: &[u8], fill_bits: usize) -> Vec<u8> {
         let bits = fill_bits + septets.len() * 7;
         let mut out = vec![0u8; bits.div_ceil(8)];
         for (i, s) in septets.iter().enumerate() {
@@ -98,6 +143,37 @@ mod tests {
     }
 
     #[test]
+    fn encodes_and_packs() {
+        assert_eq!(
+            hex::encode_upper(pack(&encode("hellohello").unwrap(), 0)),
+            "E8329BFD4697D9EC37"
+        );
+        assert_eq!(encode("@ A"), Some(vec![0x00, 0x20, 0x41]));
+        assert_eq!(encode("€["), Some(vec![0x1B, 0x65, 0x1B, 0x3C]));
+        assert_eq!(encode("Ж"), None);
+        let septets: Vec<u8> = (0..=127u8).collect();
+        for fill in 0..7 {
+            assert_eq!(
+                pack(&septets, fill),
+                pack_bits(&septets, fill),
+                "fill {fill}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_table_character_round_trips() {
+        let text: String = (0..128u8)
+            .filter(|&s| s != ESCAPE)
+            .map(default_char)
+            .chain("^{}\\[~]|€\u{0C}".chars())
+            .collect();
+        let septets = encode(&text).unwrap();
+        assert_eq!(decode(&septets), text);
+        assert_eq!(unpack(&pack(&septets, 0), 0, septets.len()), septets);
+    }
+
+    #[test]
     fn unpacks_known_octets() {
         // "hellohello" from the classic TS 23.040 example PDU.
         let octets = hex::decode("E8329BFD4697D9EC37").unwrap();
@@ -108,7 +184,7 @@ mod tests {
     fn unpack_round_trips_with_offsets() {
         let septets: Vec<u8> = (0..=127u8).collect();
         for skip in 0..8 {
-            let octets = pack(&[vec![0u8; skip], septets.clone()].concat(), 0);
+            let octets = pack_bits(&[vec![0u8; skip], septets.clone()].concat(), 0);
             assert_eq!(unpack(&octets, skip, septets.len()), septets, "skip {skip}");
         }
     }

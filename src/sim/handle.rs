@@ -2,12 +2,12 @@
 //! tokio task: it must keep answering while the daemon's runtime is busy or being shut down),
 //! [`run`] is the `otpgate modem-sim` command, [`SimHandle`] talks to the thread.
 
-use super::commands::Identity;
+use super::config::{Clock, Config};
 use super::control::{ControlServer, Request};
-use super::machine::{Config, Machine};
-use super::network::Faults;
+use super::machine::Machine;
 use super::pty::{self, Pty};
-use super::runner::{Msg, Runner, Shared};
+use super::recorder::Recorder;
+use super::runner::{AudioPort, Msg, Runner, Shared};
 use super::{ReceivedSms, SimError, SimOptions};
 use nix::fcntl::OFlag;
 use nix::sys::signal::{SigSet, Signal};
@@ -99,9 +99,30 @@ impl SimHandle {
         self.request(Request::Resume)
     }
 
-    /// Back to the power-up state (echo on, CMEE 0, SIM locked if it has a PIN), same pty.
+    /// Back to the power-up state (echo on, CMEE 0, SIM locked if it has a PIN), same pty,
+    /// after `--boot-ms` of silence and the boot lines.
     pub fn reboot(&self) -> Result<Value, SimError> {
-        self.request(Request::Reboot)
+        self.request(Request::Reboot { sent: true })
+    }
+
+    /// A phone sends `text` to the modem.
+    pub fn deliver(&self, from: &str, text: &str) -> Result<Value, SimError> {
+        self.request(Request::Deliver {
+            from: from.into(),
+            text: text.into(),
+            encoding: None,
+            parts: None,
+        })
+    }
+
+    /// What the SIM stores (`{"ok":true,"storage":[...]}`).
+    pub fn storage(&self) -> Result<Value, SimError> {
+        self.request(Request::Storage)
+    }
+
+    /// Every call and what it carried (`{"ok":true,"calls":[...],"local":[...]}`).
+    pub fn calls(&self) -> Result<Value, SimError> {
+        self.request(Request::Calls)
     }
 
     fn wake(&self) {
@@ -123,24 +144,11 @@ impl Drop for SimHandle {
 /// Starts a simulated modem on its own thread; returns once the link exists (and the control
 /// socket, if asked for, is listening).
 pub fn spawn(opts: SimOptions) -> Result<SimHandle, SimError> {
-    let identity = Identity::from_seed(opts.seed, &opts.manufacturer, &opts.model);
-    let rule = |r: &super::ErrorRule| (r.number.clone(), r.code);
-    let cfg = Config {
-        identity,
-        pin: opts.pin.clone(),
-        registers: !opts.no_registration,
-        latency: Duration::from_millis(opts.latency_ms),
-        urc_noise: opts.urc_noise,
-        stop_after: opts.stop_after,
-        close_after: opts.close_after,
-        esc_answers_ok: opts.esc_answers_ok,
-        faults: Faults {
-            always: opts.cms_error_to.iter().map(rule).collect(),
-            once: opts.cms_error_once.iter().map(rule).collect(),
-            rate: opts.cms_error_rate.map(|r| (r.fraction, r.code)),
-        },
-        seed: opts.seed,
+    let clock = Clock {
+        origin: Instant::now(),
+        wall: chrono::Utc::now().naive_utc(),
     };
+    let cfg = Config::from_options(&opts, clock);
     let record = match &opts.record {
         Some(path) => Some(
             std::fs::OpenOptions::new()
@@ -166,6 +174,18 @@ pub fn spawn(opts: SimOptions) -> Result<SimHandle, SimError> {
                 source,
             }
         })?;
+    let audio = match &opts.audio_link {
+        Some(link) => {
+            let p = Pty::open()?;
+            pty::link(p.slave_path(), link)?;
+            Some(AudioPort {
+                link: link.clone(),
+                pty: Some(p),
+                pending: Vec::new(),
+            })
+        }
+        None => None,
+    };
     let port = Pty::open()?;
     let slave = port.slave_path().to_path_buf();
     // The link comes last: whoever waits for it finds everything else ready.
@@ -176,6 +196,8 @@ pub fn spawn(opts: SimOptions) -> Result<SimHandle, SimError> {
         machine: Machine::new(cfg),
         pty: Some(port),
         link: opts.link.clone(),
+        audio,
+        recorder: Recorder::new(opts.audio_dir.clone()),
         record,
         control,
         wake: wake_rx,

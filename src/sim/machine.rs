@@ -1,6 +1,7 @@
 //! The simulated modem as a state machine: bytes in plus the current time give bytes out,
-//! effects (an SMS for the record, closing the port) and the next timer deadline. No I/O and
-//! no clock of its own, so every behaviour is a table of bytes in tests.
+//! effects (an SMS for the record, PCM for a call's recording, closing the port) and the
+//! next timer deadline. No I/O and no clock of its own, so every behaviour is a table of
+//! bytes in tests.
 //!
 //! What it models (ITU-T V.250 for the command line, 3GPP TS 27.005 §3.5.1 for AT+CMGS):
 //! - a command line ends with CR (S3); LF also ends one, and an LF right after a CR is part of
@@ -10,42 +11,29 @@
 //! - `AT+CMGS=<n>` answers the prompt `\r\n> ` and collects hex until Ctrl-Z (send) or ESC
 //!   (cancel); the network takes `latency` to answer, during which input waits unprocessed as
 //!   in a UART's buffer while unsolicited lines may still come;
-//! - unsolicited "noise" only at line boundaries, so it never splits an answer line or echo.
+//! - an ATD that waits for its call (+COLP=1), aborted by any character; a file upload
+//!   (raw octets after CONNECT or a prompt, no echo);
+//! - a reboot: silence for `boot`, input lost, then the vendor's boot lines;
+//! - unsolicited lines (the modem's own, and noise) only at line boundaries, so they never
+//!   split an answer line, the echo of a half-typed command, a prompt or an upload.
 //!
-//! Later additions fit as more `Mode`s and timers: a delayed +CDS is a timer that injects a
-//! line; +CMTI and AT+CMGR/+CMGL a message store beside `Modem`; voice calls a call state
-//! driven by ATD and timers.
+//! What the modem knows and does lives in `device`; this frames it on the wire.
 
-use super::commands::{execute, Identity, Modem, Next};
+#[path = "machine_input.rs"]
+mod input;
+
+use super::config::Config;
+use super::device::{Device, Events};
 use super::errors::Final;
-use super::network::{Faults, Network, Outcome, Verdict, MAX_PDU};
+use super::files::Upload;
+use super::network::{Network, Outcome, Verdict};
 use super::noise::Noise;
-use super::syntax;
 use super::ReceivedSms;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-const CTRL_Z: u8 = 0x1A;
-const ESC: u8 = 0x1B;
-/// A command line or a PDU longer than this is refused (real modems keep a few hundred bytes).
-const MAX_LINE: usize = 1024;
-/// Input that arrives while the modem is busy and that it keeps, as a UART FIFO would.
-const MAX_DEFERRED: usize = 64 * 1024;
-
-/// The modem's fixed traits, from the command line (see `SimOptions`).
-#[derive(Debug, Clone)]
-pub(super) struct Config {
-    pub identity: Identity,
-    pub pin: Option<String>,
-    pub registers: bool,
-    pub latency: Duration,
-    pub urc_noise: bool,
-    pub stop_after: Option<u64>,
-    pub close_after: Option<u64>,
-    pub esc_answers_ok: bool,
-    pub faults: Faults,
-    pub seed: u64,
-}
+/// Unsolicited lines a silent modem (hung, mid-prompt) keeps at most.
+const MAX_URCS: usize = 256;
 
 /// What the runner must do besides writing the output bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,44 +42,66 @@ pub(super) enum Effect {
     Record(ReceivedSms),
     /// Close the port, as an unplugged USB modem (after writing the output).
     Close,
+    /// PCM the audio port carried for this call: append it to its recording.
+    Audio { call: u32, pcm: Vec<u8> },
+    /// This call is over: its recording is complete.
+    CallEnded(u32),
 }
 
-/// The result of one call: bytes for one write, then effects.
+/// The result of one call: bytes for one write (and for the audio port), then effects.
 #[derive(Debug, Default)]
 pub(super) struct Step {
     pub out: Vec<u8>,
     pub effects: Vec<Effect>,
+    pub audio: Vec<u8>,
 }
 
 #[derive(Debug)]
 enum Mode {
     Command,
-    Prompt { tpdu_len: usize },
-    Busy { until: Instant, verdict: Verdict },
+    Prompt {
+        tpdu_len: usize,
+    },
+    Busy {
+        until: Instant,
+        verdict: Verdict,
+    },
+    /// ATD waits for its call's outcome.
+    Dialing,
+    Data(Box<Upload>),
+    Booting {
+        until: Instant,
+    },
     Hung,
     Closed,
 }
 
 pub(super) struct Machine {
     cfg: Config,
-    modem: Modem,
+    dev: Device,
     mode: Mode,
     line: Vec<u8>,
     after_cr: bool,
     pdu: Vec<u8>,
     deferred: Vec<u8>,
+    /// The modem's own unsolicited lines, waiting for a line boundary.
+    urcs: VecDeque<String>,
+    /// Lines a test asked for (they go out even from a hung modem).
     injected: VecDeque<String>,
     noise: Noise,
     network: Network,
     commands: u64,
+    submissions: u64,
     stop_fired: bool,
     close_fired: bool,
+    reboot_fired: bool,
+    mid_cmgs_fired: bool,
 }
 
 impl Machine {
     pub(super) fn new(cfg: Config) -> Machine {
         Machine {
-            modem: Modem::power_up(cfg.pin.clone(), cfg.registers),
+            dev: Device::new(&cfg),
             noise: Noise::new(cfg.urc_noise, cfg.seed),
             network: Network::new(cfg.faults.clone(), cfg.seed),
             cfg,
@@ -100,10 +110,14 @@ impl Machine {
             after_cr: false,
             pdu: Vec::new(),
             deferred: Vec::new(),
+            urcs: VecDeque::new(),
             injected: VecDeque::new(),
             commands: 0,
+            submissions: 0,
             stop_fired: false,
             close_fired: false,
+            reboot_fired: false,
+            mid_cmgs_fired: false,
         }
     }
 
@@ -117,57 +131,102 @@ impl Machine {
         self.network.incomplete()
     }
 
-    /// Bytes from the port.
-    pub(super) fn feed(&mut self, now: Instant, input: &[u8], step: &mut Step) {
-        let mut rest = input;
-        while !rest.is_empty() {
-            let used = match self.mode {
-                Mode::Command => self.command_bytes(rest, step),
-                Mode::Prompt { tpdu_len } => self.prompt_bytes(now, tpdu_len, rest, step),
-                Mode::Busy { .. } => {
-                    let room = MAX_DEFERRED.saturating_sub(self.deferred.len());
-                    self.deferred.extend(rest.iter().take(room));
-                    break;
-                }
-                Mode::Hung | Mode::Closed => break,
-            };
-            rest = rest.get(used..).unwrap_or_default();
-        }
-        self.flush_injected(step);
+    pub(super) fn config(&self) -> &Config {
+        &self.cfg
     }
 
-    /// Timers: the network's answer, noise. Call when `next_deadline` passes (or any time).
+    pub(super) fn device(&self) -> &Device {
+        &self.dev
+    }
+
+    /// Control ops that change the device from outside, with their unsolicited lines.
+    pub(super) fn with_device<T>(
+        &mut self,
+        now: Instant,
+        step: &mut Step,
+        f: impl FnOnce(&mut Device, &Config, &mut Events) -> T,
+    ) -> T {
+        let mut ev = Events::default();
+        let out = f(&mut self.dev, &self.cfg, &mut ev);
+        self.apply(now, ev, step);
+        self.flush(step);
+        out
+    }
+
+    /// Timers: the boot, the network's answer, an upload's timeout, the device's timers,
+    /// noise. Call when `next_deadline` passes (or any time).
     pub(super) fn tick(&mut self, now: Instant, step: &mut Step) {
-        if let Mode::Busy { until, .. } = self.mode {
-            if now >= until {
-                if let Mode::Busy { verdict, .. } = std::mem::replace(&mut self.mode, Mode::Command)
-                {
-                    self.finish(verdict, step);
-                }
-                let deferred = std::mem::take(&mut self.deferred);
-                self.feed(now, &deferred, step);
-            }
-        }
+        self.timers(now, step);
         if self.live() {
             // The timer runs on; a line due mid-line is skipped, not queued.
             if let Some(line) = self.noise.idle(now).filter(|_| self.at_boundary()) {
                 info(line, &mut step.out);
             }
         }
-        self.flush_injected(step);
+        self.flush(step);
+    }
+
+    fn timers(&mut self, now: Instant, step: &mut Step) {
+        let due = match &self.mode {
+            Mode::Booting { until } => now >= *until,
+            Mode::Busy { until, .. } => now >= *until,
+            Mode::Data(up) => now >= up.last + up.timeout,
+            _ => false,
+        };
+        if due {
+            match std::mem::replace(&mut self.mode, Mode::Command) {
+                Mode::Booting { .. } => {
+                    let lines = self.cfg.vendor.boot_lines(self.dev.sim_state());
+                    self.urcs.extend(lines);
+                }
+                Mode::Busy { verdict, .. } => {
+                    self.finish(now, verdict, step);
+                    let deferred = std::mem::take(&mut self.deferred);
+                    self.feed(now, &deferred, step);
+                }
+                Mode::Data(up) => {
+                    self.mode = Mode::Data(up);
+                    self.finish_upload(now, step);
+                }
+                other => self.mode = other,
+            }
+        }
+        if self.powered() {
+            let mut ev = Events::default();
+            self.dev.tick(&self.cfg, now, &mut ev);
+            self.apply(now, ev, step);
+        }
+    }
+
+    fn apply(&mut self, now: Instant, ev: Events, step: &mut Step) {
+        self.urcs.extend(ev.urcs);
+        while self.urcs.len() > MAX_URCS {
+            self.urcs.pop_front();
+        }
+        step.effects.extend(ev.effects);
+        step.audio.extend(ev.audio_out);
+        if let Some((lines, fin)) = ev.dial {
+            if matches!(self.mode, Mode::Dialing) {
+                self.mode = Mode::Command;
+                self.answer(&lines, fin, &[], step);
+                self.command_done(now, step);
+            }
+        }
     }
 
     /// When `tick` next has something to do.
     pub(super) fn next_deadline(&self) -> Option<Instant> {
-        let busy = match self.mode {
-            Mode::Busy { until, .. } => Some(until),
+        let mode = match &self.mode {
+            Mode::Busy { until, .. } | Mode::Booting { until } => Some(*until),
+            Mode::Data(up) => Some(up.last + up.timeout),
             _ => None,
         };
+        let dev = self.dev.deadline().filter(|_| self.powered());
         let noise = self.noise.deadline().filter(|_| self.live());
-        busy.into_iter().chain(noise).min()
+        [mode, dev, noise].into_iter().flatten().min()
     }
 
-    /// Queues an unsolicited line for the next line boundary (a reboot's "RDY", a +CMTI...).
+    /// Queues an unsolicited line for the next line boundary (a test's "RDY", a +CMTI...).
     pub(super) fn inject(&mut self, line: String) {
         self.injected.push_back(line);
     }
@@ -176,7 +235,7 @@ impl Machine {
         self.cfg.latency = latency;
     }
 
-    /// A hung modem: no echo, no answer, no noise, until `resume`.
+    /// A hung modem: no echo, no answer, no unsolicited line, until `resume`.
     pub(super) fn hang(&mut self) {
         if !matches!(self.mode, Mode::Closed) {
             self.mode = Mode::Hung;
@@ -189,181 +248,77 @@ impl Machine {
         }
     }
 
-    /// Power-up state: settings, SIM lock, buffers. The phone and the counters are kept.
-    pub(super) fn reboot(&mut self) {
-        self.modem = Modem::power_up(self.cfg.pin.clone(), self.cfg.registers);
-        self.mode = Mode::Command;
-        self.line.clear();
-        self.pdu.clear();
-        self.deferred.clear();
-        self.after_cr = false;
+    /// A reboot: an SMS in the network's hands (+CMGS not answered yet) went out or not per
+    /// `sent`, without an answer; the call drops; silence for `boot`, then the boot lines.
+    pub(super) fn reboot(&mut self, now: Instant, sent: bool, step: &mut Step) {
+        if let Mode::Busy { verdict, .. } = std::mem::replace(&mut self.mode, Mode::Command) {
+            if sent {
+                if let Outcome::Sent {
+                    complete,
+                    mr,
+                    report_to,
+                } = self.network.complete(verdict)
+                {
+                    step.effects.extend(complete.map(Effect::Record));
+                    self.schedule_report(now, mr, report_to);
+                }
+            }
+        }
+        self.power_cycle(now, step);
+        self.mode = Mode::Booting {
+            until: now + self.cfg.boot,
+        };
     }
 
-    /// The port was closed from outside (a control request): ignore everything until reboot.
-    pub(super) fn unplugged(&mut self) {
+    /// The port was closed from outside (unplugged): off until `power_up`.
+    pub(super) fn unplugged(&mut self, now: Instant, step: &mut Step) {
+        self.power_cycle(now, step);
         self.mode = Mode::Closed;
     }
 
+    /// Plugged in again: boots like a reboot.
+    pub(super) fn power_up(&mut self, now: Instant, step: &mut Step) {
+        self.power_cycle(now, step);
+        self.mode = Mode::Booting {
+            until: now + self.cfg.boot,
+        };
+    }
+
+    fn power_cycle(&mut self, now: Instant, step: &mut Step) {
+        let mut ev = Events::default();
+        self.dev.power_cycle(&self.cfg, now, &mut ev);
+        step.effects.extend(ev.effects);
+        self.line.clear();
+        self.pdu.clear();
+        self.deferred.clear();
+        self.urcs.clear();
+        self.after_cr = false;
+    }
+
+    fn schedule_report(&mut self, now: Instant, mr: u8, to: Option<String>) {
+        if let Some(to) = to {
+            let scts = self.cfg.clock.at(now);
+            self.dev.reports.schedule(now, scts, mr, &to);
+        }
+    }
+
+    /// Powered: not booting, not unplugged. The network and timers run.
+    fn powered(&self) -> bool {
+        !matches!(self.mode, Mode::Booting { .. } | Mode::Closed)
+    }
+
+    /// Talking: powered, not hung.
     fn live(&self) -> bool {
-        !matches!(self.mode, Mode::Hung | Mode::Closed)
+        self.powered() && !matches!(self.mode, Mode::Hung)
     }
 
     /// Where an unsolicited line cannot split an answer or the echo of a half-typed command.
     fn at_boundary(&self) -> bool {
         match self.mode {
-            Mode::Command => self.line.is_empty() || !self.modem.settings.echo,
-            Mode::Busy { .. } => true,
-            Mode::Prompt { .. } | Mode::Hung | Mode::Closed => false,
+            Mode::Command => self.line.is_empty() || !self.dev.modem.settings.echo,
+            Mode::Busy { .. } | Mode::Dialing => true,
+            _ => false,
         }
-    }
-
-    /// Command mode: consumes up to and including one line end; returns bytes used.
-    fn command_bytes(&mut self, chunk: &[u8], step: &mut Step) -> usize {
-        let end = chunk
-            .iter()
-            .position(|&b| matches!(b, b'\r' | b'\n' | 0x08 | 0x7F));
-        let (text, term) = match end {
-            Some(p) => (chunk.get(..p).unwrap_or_default(), chunk.get(p).copied()),
-            None => (chunk, None),
-        };
-        let echo_len = text.len() + usize::from(term.is_some());
-        if self.modem.settings.echo {
-            step.out
-                .extend_from_slice(chunk.get(..echo_len).unwrap_or_default());
-        }
-        if !text.is_empty() {
-            self.after_cr = false;
-            let room = MAX_LINE.saturating_sub(self.line.len());
-            self.line.extend(text.iter().take(room + 1));
-        }
-        match term {
-            Some(b'\r') => {
-                self.after_cr = true;
-                self.end_of_line(step);
-            }
-            Some(b'\n') if std::mem::take(&mut self.after_cr) => {}
-            Some(b'\n') => self.end_of_line(step),
-            Some(_) => {
-                self.after_cr = false;
-                self.line.pop();
-            }
-            None => {}
-        }
-        echo_len
-    }
-
-    fn end_of_line(&mut self, step: &mut Step) {
-        let raw = std::mem::take(&mut self.line);
-        let text = String::from_utf8_lossy(&raw);
-        let text = text.trim_matches(|c: char| c == ' ' || c == '\0');
-        let Some(body) = text
-            .get(..2)
-            .filter(|at| at.eq_ignore_ascii_case("AT"))
-            .and_then(|_| text.get(2..))
-        else {
-            return;
-        };
-        self.commands += 1;
-        let cmds = syntax::parse(body).filter(|_| raw.len() <= MAX_LINE);
-        let Some(cmds) = cmds else {
-            self.answer(&[], Final::Error, &[], step);
-            return self.command_done(step);
-        };
-        let (mut lines, mut after) = (Vec::new(), Vec::new());
-        let mut fin = Final::Ok;
-        for cmd in &cmds {
-            match execute(
-                &mut self.modem,
-                &self.cfg.identity,
-                cmd,
-                &mut lines,
-                &mut after,
-            ) {
-                Next::Continue => {}
-                Next::Stop(f) => {
-                    fin = f;
-                    break;
-                }
-                Next::Prompt(tpdu_len) => {
-                    for l in &lines {
-                        info(l, &mut step.out);
-                    }
-                    step.out.extend_from_slice(b"\r\n> ");
-                    self.pdu.clear();
-                    self.mode = Mode::Prompt { tpdu_len };
-                    return;
-                }
-            }
-        }
-        self.answer(&lines, fin, &after, step);
-        self.command_done(step);
-    }
-
-    /// Prompt mode: PDU hex until Ctrl-Z or ESC; returns bytes used.
-    fn prompt_bytes(
-        &mut self,
-        now: Instant,
-        tpdu_len: usize,
-        chunk: &[u8],
-        step: &mut Step,
-    ) -> usize {
-        let end = chunk.iter().position(|&b| b == CTRL_Z || b == ESC);
-        let text = match end {
-            Some(p) => chunk.get(..p).unwrap_or_default(),
-            None => chunk,
-        };
-        let echo = self.modem.settings.echo;
-        if echo {
-            step.out.extend_from_slice(text);
-        }
-        // Line ends inside the PDU are tolerated; any other non-hex byte fails the decode.
-        let room = MAX_PDU.saturating_sub(self.pdu.len());
-        let hex = text.iter().filter(|b| !matches!(b, b'\r' | b'\n'));
-        self.pdu.extend(hex.take(room + 1));
-        match end {
-            Some(p) if chunk.get(p) == Some(&CTRL_Z) => {
-                if echo {
-                    step.out.push(CTRL_Z);
-                }
-                self.submit(now, tpdu_len, step);
-                p + 1
-            }
-            Some(p) => {
-                self.pdu.clear();
-                self.mode = Mode::Command;
-                if self.cfg.esc_answers_ok {
-                    self.answer(&[], Final::Ok, &[], step);
-                }
-                self.command_done(step);
-                p + 1
-            }
-            None => chunk.len(),
-        }
-    }
-
-    /// Ctrl-Z: judge the PDU now, answer after the network's latency.
-    fn submit(&mut self, now: Instant, tpdu_len: usize, step: &mut Step) {
-        let pdu = std::mem::take(&mut self.pdu);
-        let registered = self.modem.reg_stat() == 1;
-        let verdict = self.network.judge(&pdu, tpdu_len, registered);
-        if self.cfg.latency.is_zero() {
-            self.mode = Mode::Command;
-            self.finish(verdict, step);
-        } else {
-            let until = now + self.cfg.latency;
-            self.mode = Mode::Busy { until, verdict };
-        }
-    }
-
-    fn finish(&mut self, verdict: Verdict, step: &mut Step) {
-        match self.network.complete(verdict) {
-            Outcome::Sent { mr, complete } => {
-                step.effects.extend(complete.map(Effect::Record));
-                self.answer(&[format!("+CMGS: {mr}")], Final::Ok, &[], step);
-            }
-            Outcome::Refused(code) => self.answer(&[], Final::Cms(code), &[], step),
-        }
-        self.command_done(step);
     }
 
     /// Frames an answer, with noise at its boundaries when enabled.
@@ -375,15 +330,16 @@ impl Machine {
         if !lines.is_empty() {
             self.maybe_noise(step);
         }
-        fin.write(self.modem.settings.cmee, &mut step.out);
+        fin.write(self.dev.modem.settings.cmee, &mut step.out);
         for l in after {
             info(l, &mut step.out);
         }
         self.maybe_noise(step);
     }
 
-    /// After a command's final result: `--stop-after` and `--close-after` count from here.
-    fn command_done(&mut self, step: &mut Step) {
+    /// After a command's final result: `--stop-after`, `--close-after` and `--reboot-after`
+    /// count from here.
+    fn command_done(&mut self, now: Instant, step: &mut Step) {
         let reached = |limit: Option<u64>| limit.is_some_and(|n| self.commands >= n);
         if !self.stop_fired && reached(self.cfg.stop_after) {
             self.stop_fired = true;
@@ -394,6 +350,10 @@ impl Machine {
             self.mode = Mode::Closed;
             step.effects.push(Effect::Close);
         }
+        if !self.reboot_fired && reached(self.cfg.reboot_after) {
+            self.reboot_fired = true;
+            self.reboot(now, true, step);
+        }
     }
 
     fn maybe_noise(&mut self, step: &mut Step) {
@@ -402,8 +362,14 @@ impl Machine {
         }
     }
 
-    /// Injected lines go out even from a hung modem: a test asked for them explicitly.
-    fn flush_injected(&mut self, step: &mut Step) {
+    /// The modem's lines at a boundary while it talks; a test's lines even from a hung one.
+    fn flush(&mut self, step: &mut Step) {
+        while self.live() && self.at_boundary() {
+            let Some(line) = self.urcs.pop_front() else {
+                break;
+            };
+            info(&line, &mut step.out);
+        }
         while self.at_boundary() || matches!(self.mode, Mode::Hung) {
             let Some(line) = self.injected.pop_front() else {
                 break;

@@ -2,28 +2,18 @@
 //! steps, run once with each input whole and once fed a byte at a time.
 
 use super::commands::Identity;
-use super::machine::{Config, Effect, Machine, Step};
+use super::config::Config;
+use super::machine::{Effect, Machine, Step};
 use super::network::Faults;
 use super::ReceivedSms;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 const HELLO: &str = "0011000B916407281553F80000AA0AE8329BFD4697D9EC37";
 const PART1: &str = "0041000A816021436587000010050003CC0201E061391DF4769741";
 const PART2: &str = "0061000A81602143658700000E050003CC0202C26E32887E7F03";
 
 fn cfg() -> Config {
-    Config {
-        identity: Identity::from_seed(1, "OTPGATE", "SIM-GSM"),
-        pin: None,
-        registers: true,
-        latency: Duration::ZERO,
-        urc_noise: false,
-        stop_after: None,
-        close_after: None,
-        esc_answers_ok: false,
-        faults: Faults::default(),
-        seed: 1,
-    }
+    Config::default()
 }
 
 fn send(pdu: &str) -> Vec<u8> {
@@ -65,7 +55,7 @@ fn recorded(effects: &[Effect]) -> Vec<ReceivedSms> {
         .iter()
         .filter_map(|e| match e {
             Effect::Record(r) => Some(r.clone()),
-            Effect::Close => None,
+            _ => None,
         })
         .collect()
 }
@@ -135,7 +125,13 @@ fn basic_commands_and_echo() {
             (b"AT+CREG=?\r", "\r\n+CREG: (0-2)\r\n\r\nOK\r\n"),
             (b"AT+CPIN=?\r", "\r\nOK\r\n"),
             (b"AT+XYZ=?\r", "\r\nERROR\r\n"),
-            (b"ATD+33612345678;\r", "\r\nERROR\r\n"),
+            (b"ATD+33612345678;\r", "\r\nOK\r\n"),
+            (
+                b"AT+CLCC\r",
+                "\r\n+CLCC: 1,0,2,0,0,\"+33612345678\",145\r\n\r\nOK\r\n",
+            ),
+            (b"AT+CHUP\r", "\r\nOK\r\n"),
+            (b"AT+CLCC\r", "\r\nOK\r\n"),
         ],
     );
 }

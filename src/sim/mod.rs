@@ -1,186 +1,196 @@
 //! The simulated GSM modem: a 3GPP TS 27.005/27.007 modem on a real pseudo-terminal, for
 //! tests, CI, benchmarks and the demo. The daemon opens the pty's slave through the symlink at
 //! `--link` with its real serial code and talks AT to it; the "phone" at the far end records
-//! every complete SMS as one JSON line in `--record` and in [`SimHandle::received`].
+//! every complete SMS as one JSON line in `--record` and in [`SimHandle::received`]. It also
+//! plays the network's other side: status reports, SMS sent *to* the modem, lost coverage,
+//! voice calls answered or not, and the sound a call carries.
 //!
-//! It owns its own SMS-SUBMIT decoder (`pdu`, `gsm7`): it checks what otpgate's encoder
-//! produced, so it must not reuse that encoder's code.
+//! It owns its own PDU code (`pdu` decodes SMS-SUBMIT, `pdu_out` encodes SMS-DELIVER and
+//! SMS-STATUS-REPORT, `gsm7` both ways): it checks otpgate's codec, so it must not reuse it.
 //!
 //! # Layout
-//! - `machine`: the modem as a pure state machine (bytes + time → bytes + effects + timer).
-//! - `syntax` / `commands` / `errors`: the command line, the AT command table, final results.
-//! - `network` / `noise`: what follows Ctrl-Z (verdict, TP-MR, injected errors); the URCs.
-//! - `pdu` / `gsm7` / `phone`: SMS-SUBMIT decoding and the handset's reassembly.
-//! - `pty`: the pseudo-terminal and its link. `runner`: the thread's poll loop.
-//! - `handle`: [`spawn`], [`run`], [`SimHandle`]. `control`: the JSON-lines control socket
-//!   (`--control`) and [`Request`].
-//! - Tests: `machine_tests`, `timing_tests`, `pdu_tests` (pure); `port_tests` (a real pty
-//!   opened with the `serialport` crate, as the daemon does).
+//! - `machine` (+ `machine_input`): the modem as a pure state machine (bytes + time → bytes +
+//!   effects + next deadline): command line, echo, +CMGS prompt, waiting ATD, upload data,
+//!   boot silence, unsolicited lines at line boundaries only.
+//! - `device`: what the modem is and keeps; routes each command. Tables: `commands` (basic,
+//!   network, SIM, SMS settings), `sms_store` (+CPMS/+CMGR/+CMGL/+CMGD), `voice` + `calls`
+//!   (ATD/ATH/+CHUP/+CLCC/+COLP), `audio` (TTS, playback, ^DDSETEX), `files` (QFUPL, FS*).
+//! - `reports`: status reports owed; `network`/`phone`: what follows Ctrl-Z and the handset;
+//!   `noise`: harmless URCs; `vendor`: per-family lines and traits; `media`: WAV/AMR.
+//! - `syntax`/`errors`/`identity`: the command line, final results, +CGSN and friends.
+//! - `config`/`options`/`rules`: [`SimOptions`] and what the machine makes of them.
+//! - `pty`, `runner` (poll loop), `recorder` (WAV files), `requests` (control ops),
+//!   `control` (the socket), `handle`: [`spawn`], [`run`], [`SimHandle`].
+//! - Tests: tables fed whole and byte-wise (`machine_tests`, `timing_tests`, `sms_tests`,
+//!   `fault_tests`, `call_tests`, `audio_tests`, `pdu_tests`, `pdu_out_tests`), and real
+//!   ptys opened with `serialport` (`port_tests`, `port_sms_tests`, `port_voice_tests`).
 //!
 //! The record format, one line per message:
 //! `{"to":"+33612345678","text":"...","parts":1,"encoding":"gsm7","status_report":false}`
 //! (`encoding` is "gsm7", "ucs2" or "binary"; binary text is the data in hex).
+//!
+//! # Flags (`otpgate modem-sim`, or [`SimOptions`] in code)
+//! Port and identity: `--link PATH` (required), `--record FILE`, `--control SOCKET`,
+//! `--seed N` (1), `--manufacturer` ("OTPGATE"), `--model` ("SIM-GSM"), `--urc-noise`.
+//!
+//! `--vendor generic|quectel|simcom|huawei` (generic) chooses:
+//!
+//! | vendor  | boot lines                                      | SMS index | "SR" | audio |
+//! |---------|-------------------------------------------------|-----------|------|-------|
+//! | generic | RDY, +CPIN: …                                   | from 1    | no   | none (ERROR) |
+//! | quectel | RDY, +CFUN: 1, +CPIN: …, +QUSIM: 1, +QIND: SMS DONE | from 0 | yes | QTTS, QWTTS, QFUPL/QFLST/QFDEL/QFLDS, QPSND |
+//! | simcom  | RDY, +CFUN: 1, +CPIN: …, Call Ready, SMS Ready  | from 1    | yes  | CTTS, CDTAM, CREC, FSCREATE/FSWRITE/FSLS/FSDEL/FSFLSIZE |
+//! | huawei  | ^BOOT:20121031,0,0,0,72, ^SIMST:1               | from 0    | no   | ^DDSETEX, ^CVOICE, the audio port; ^ORIG/^CONF/^CONN/^CEND |
+//!
+//! SMS out: `--latency-ms` (0) before +CMGS answers; `--cms-error-to NUMBER:CODE`,
+//! `--cms-error-once NUMBER:CODE`, `--cms-error-rate FRACTION:CODE`; `--esc-answers-ok`.
+//!
+//! Status reports (TS 27.005 §3.4.1, TS 23.040 §9.2.2.3): every successful +CMGS whose PDU
+//! has TP-SRR gets one, `--report-delay-ms` (500) later, TP-MR as +CMGS answered, TP-RA the
+//! destination, TP-SCTS the +CMGS time, TP-DT now (UTC, zone 00), TP-ST `--report-status`
+//! (0 = delivered; "0x41" or 65). `--report-status-to NUMBER:ST[,ST...]` (repeatable): one
+//! report per listed status, each a delay apart ("0x20,0x00": congestion then delivered).
+//! Routed per +CNMI `<ds>` when due: 1 `+CDS: <len>` + PDU line; 2 stored ("SR" if the
+//! vendor has it, else "SM") with `+CDSI: "<mem>",<index>`; 0 dropped. `<mode>` 0 routes
+//! nothing. Reports (and inbound SMS) wait while the modem is not registered.
+//!
+//! SMS in: `--sm-capacity N` (30) messages in "SM" (and "SR"); `--preload-sms FROM:TEXT`
+//! (repeatable) on the SIM at power-up, unread. Arrivals routed per +CNMI `<mt>`: 1 or 3
+//! stored with `+CMTI: "SM",<index>` per part; 2 `+CMT: ,<len>` + PDU, not stored; 0 stored
+//! silently; a full "SM" holds them at the network until a slot frees. +CMGR/+CMGL in PDU
+//! mode only (text mode: `+CMS ERROR: 302`), reading marks REC UNREAD (0) as REC READ (1);
+//! an empty or out-of-range index is `+CMS ERROR: 321`; +CMGD flags 0-4.
+//!
+//! Faults: `--pin PIN`; `--sim-absent`; `--no-registration`; `--stop-after N` (hang);
+//! `--close-after N` (with `--reopen-after-ms MS`) (unplug, replug); `--reboot-after N`;
+//! `--reboot-mid-cmgs N` (with `--reboot-unsent`): the Nth PDU gets no +CMGS answer, the modem
+//! reboots (the SMS counts as sent unless `--reboot-unsent`); `--boot-ms MS` (300): after a
+//! reboot or a replug the modem is silent and deaf that long, then prints its boot lines
+//! with echo on, CMEE 0, CNMI 0, CMGF 0, COLP 0 and the SIM locked again if it has a PIN.
+//!
+//! Calls (`ATD<number>;`): `--answer-ms` (1000) until the callee answers; `--call-busy N`,
+//! `--call-no-answer N`, `--call-reject N` (repeatable); `--call-hangup-after-ms MS` (the
+//! callee hangs up that long after answering); `--call-script NUMBER:OUTCOME[,...]`
+//! (repeatable; NUMBER "*" for any other number; outcomes `answer`, `answer/MS` (hangs up
+//! after MS), `busy`, `no-answer`, `reject`; the last one repeats). +CLCC shows
+//! `+CLCC: 1,0,<stat>,0,0,"<number>",<145|129>`, stat 2 dialing, 3 alerting (200 ms in),
+//! 0 active. With +COLP=0, ATD answers OK at once; BUSY (busy, at 200 ms) and NO CARRIER
+//! (rejected at `--answer-ms`, or hung up by the callee) come unsolicited, an answer only
+//! shows in +CLCC. With +COLP=1, ATD's final result waits: `+COLP: "<number>",<type>` + OK,
+//! BUSY or NO CARRIER, and any character aborts the wait (NO CARRIER). ATH and AT+CHUP
+//! hang up (OK). ATD without ';', or unregistered: NO CARRIER; SIM locked or absent:
+//! +CME ERROR 11/10; a second call: +CME ERROR 3; ATA: NO CARRIER.
+//!
+//! Audio: `--audio-link PATH` links a second pty, the Huawei audio port: after
+//! `AT^DDSETEX=2` in an active call (ERROR otherwise) it takes 8 kHz 16-bit LE mono PCM and
+//! sends 320 octets of silence every 20 ms; PCM outside that window is dropped.
+//! `--audio-dir DIR` writes each call's PCM to `DIR/call-<id>.wav` (one DIR per modem).
+//! `--tts-ms-per-char` (80): how long TTS text plays. See `audio` for QTTS/QWTTS/CTTS/
+//! QPSND/CREC and `files` for QFUPL/FS*: each sound is recorded on its call (or as local).
+//!
+//! # Control requests (`--control` socket, one JSON object per line; or [`SimHandle::request`])
+//! Every answer is one line, `{"ok":true,...}` or `{"ok":false,"error":"..."}`.
+//! - `{"op":"received"}` → `{"ok":true,"received":[<record>...]}`
+//! - `{"op":"commands"}` → `{"ok":true,"commands":N}`
+//! - `{"op":"status"}` → `open`, `slave`, `link`, `audio_link`, `vendor`, `commands`,
+//!   `received`, `incomplete`, `registered`, `sim_present`, `reports_pending`,
+//!   `inbound_waiting`
+//! - `{"op":"urc","line":"RDY"}`: any unsolicited line at the next boundary
+//! - `{"op":"latency","ms":200}`; `{"op":"hang"}` / `{"op":"resume"}`
+//! - `{"op":"close"}` (unplug) / `{"op":"reopen"}` (plug in: new ptys, boots)
+//! - `{"op":"reboot","sent":true}`: reboot now; `sent` (default true) says whether an SMS
+//!   whose +CMGS is still unanswered reached the network (it gets no answer either way)
+//! - `{"op":"network","registered":false}`: lose (or regain) the network: +CREG/+CGREG/
+//!   +CEREG unsolicited lines where `<n>` ≥ 1 (stat 2, or 1), the call drops (NO CARRIER)
+//! - `{"op":"sim_removed","removed":true}` (default true; false puts it back, locked if it
+//!   has a PIN): `+CPIN: NOT INSERTED` (Huawei `^SIMST:255`), the call drops
+//! - `{"op":"deliver","from":"+33612345678","text":"...","encoding":"gsm7"|"ucs2"|"auto",
+//!   "parts":2}` → `{"ok":true,"parts":N}`: an SMS to the modem (`encoding`, `parts`
+//!   optional; alphanumeric `from` up to 11 characters); works before the port is opened
+//! - `{"op":"storage"}` → `{"ok":true,"storage":[{"memory":"SM","index":0,"stat":"REC UNREAD",
+//!   "pdu":"07...","kind":"deliver","from":"+336...","text":"this part's text",
+//!   "concat":{"ref":1,"total":2,"seq":1}|null}, {"memory":"SR","index":0,"stat":...,"pdu":...,
+//!   "kind":"status_report","mr":0,"recipient":"+336...","status":0}]}`
+//! - `{"op":"report_status","status":"0x41"}` (or a number) sets the default TP-ST;
+//!   with `"number":"+336..."` that number's sequence (`"status":"0x20,0x00"`);
+//!   `"delay_ms":N` (optional) the delay
+//! - `{"op":"call_script","number":"+336...","script":"busy,no-answer,answer/3000"}`
+//! - `{"op":"callee_hangup"}`: the called party hangs up now (NO CARRIER); fails if no call
+//! - `{"op":"calls"}` → `{"ok":true,"calls":[<call>...],"local":[<sound>...]}` where a call is
+//!   `{"id":1,"number":"+336...","outcome":"pending|answered|busy|rejected|no-answer|failed",
+//!   "state":"dialing|alerting|active|ended","answered_ms":1000|null,"duration_ms":N|null,
+//!   "hung_up_by":"caller|callee|network|modem"|null,"played":[<sound>...],
+//!   "audio_port":bool,"pcm_bytes":N,"pcm_ms":N,"wav":"DIR/call-1.wav"|null}` and a sound
+//!   `{"kind":"tts"|"file","via":"QWTTS|QTTS|CTTS|QPSND|CREC","text":...,"file":...,
+//!   "remote":bool (the callee hears it),"completed":bool,"duration_ms":N,
+//!   "format":"wav|amr|unknown" (files)}`; `local` holds sounds played outside any call
+//! - `{"op":"files"}` → `{"ok":true,"files":[{"name":"code.wav","size":N,"checksum":"1a2b",
+//!   "format":"wav","duration_ms":N}]}`
 
+mod audio;
+mod calls;
 mod commands;
+mod config;
 mod control;
+mod device;
 mod errors;
+mod files;
 mod gsm7;
 mod handle;
+mod identity;
 mod machine;
+mod media;
 mod network;
 mod noise;
+mod options;
 mod pdu;
+mod pdu_out;
 mod phone;
 mod pty;
+mod recorder;
+mod reports;
+mod requests;
+mod rules;
 mod runner;
+mod sms_store;
 mod syntax;
+mod vendor;
+mod voice;
 
+#[cfg(test)]
+mod audio_tests;
+#[cfg(test)]
+mod call_tests;
+#[cfg(test)]
+mod fault_tests;
 #[cfg(test)]
 mod machine_tests;
 #[cfg(test)]
+mod pdu_out_tests;
+#[cfg(test)]
 mod pdu_tests;
+#[cfg(test)]
+mod port_sms_tests;
 #[cfg(test)]
 mod port_tests;
 #[cfg(test)]
+mod port_util;
+#[cfg(test)]
+mod port_voice_tests;
+#[cfg(test)]
+mod sms_tests;
+#[cfg(test)]
+mod test_util;
+#[cfg(test)]
 mod timing_tests;
 
-pub use control::Request;
+pub use control::{Request, StatusValue};
 pub use handle::{run, spawn, SimHandle};
+pub use options::SimOptions;
+pub use rules::{CallOutcome, CallScript, ErrorRate, ErrorRule, PreloadSms, ReportRule};
+pub use vendor::Vendor;
 
 use std::path::PathBuf;
-use std::str::FromStr;
-
-/// `otpgate modem-sim` options; also built in code (`..SimOptions::default()`) by the daemon's
-/// demo mode and the benchmarks.
-#[derive(Debug, Clone, clap::Args)]
-pub struct SimOptions {
-    /// Where to symlink the pty's slave (the daemon's `device`).
-    #[arg(long)]
-    pub link: PathBuf,
-    /// Append each SMS the phone receives to this file, one JSON line each.
-    #[arg(long)]
-    pub record: Option<PathBuf>,
-    /// The network's delay before answering +CMGS.
-    #[arg(long, default_value_t = 0)]
-    pub latency_ms: u64,
-    /// Seeds the identity numbers, the noise and the error rate.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    #[arg(long, default_value = "OTPGATE")]
-    pub manufacturer: String,
-    #[arg(long, default_value = "SIM-GSM")]
-    pub model: String,
-    /// The SIM starts locked behind this PIN (+CPIN: SIM PIN).
-    #[arg(long)]
-    pub pin: Option<String>,
-    /// The modem never registers (+CREG: x,2 forever; +CMGS fails with +CMS ERROR: 331).
-    #[arg(long)]
-    pub no_registration: bool,
-    /// Emit harmless unsolicited lines at random line boundaries.
-    #[arg(long)]
-    pub urc_noise: bool,
-    /// Every SMS to NUMBER fails with +CMS ERROR: CODE (repeatable).
-    #[arg(long, value_name = "NUMBER:CODE")]
-    pub cms_error_to: Vec<ErrorRule>,
-    /// The first SMS to NUMBER fails with +CMS ERROR: CODE; later ones go (repeatable).
-    #[arg(long, value_name = "NUMBER:CODE")]
-    pub cms_error_once: Vec<ErrorRule>,
-    /// This fraction of all SMS fails with +CMS ERROR: CODE (seeded).
-    #[arg(long, value_name = "FRACTION:CODE")]
-    pub cms_error_rate: Option<ErrorRate>,
-    /// After N command lines, answer nothing more (not even echo): a hung modem.
-    #[arg(long, value_name = "N")]
-    pub stop_after: Option<u64>,
-    /// After N command lines, close the pty and remove the link: an unplugged modem.
-    #[arg(long, value_name = "N")]
-    pub close_after: Option<u64>,
-    /// With --close-after: plug back in (new pty, same link) this many ms later.
-    #[arg(long, value_name = "MS", requires = "close_after")]
-    pub reopen_after_ms: Option<u64>,
-    /// Answer OK when ESC cancels an AT+CMGS prompt (default: answer nothing).
-    #[arg(long)]
-    pub esc_answers_ok: bool,
-    /// Serve JSON-lines control requests on this Unix socket (see [`Request`]).
-    #[arg(long)]
-    pub control: Option<PathBuf>,
-}
-
-impl Default for SimOptions {
-    fn default() -> Self {
-        Self {
-            link: PathBuf::new(),
-            record: None,
-            latency_ms: 0,
-            seed: 1,
-            manufacturer: "OTPGATE".into(),
-            model: "SIM-GSM".into(),
-            pin: None,
-            no_registration: false,
-            urc_noise: false,
-            cms_error_to: Vec::new(),
-            cms_error_once: Vec::new(),
-            cms_error_rate: None,
-            stop_after: None,
-            close_after: None,
-            reopen_after_ms: None,
-            esc_answers_ok: false,
-            control: None,
-        }
-    }
-}
-
-/// `NUMBER:CODE`: SMS to NUMBER (the decoded destination, e.g. "+33600000001") answer
-/// `+CMS ERROR: CODE`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ErrorRule {
-    pub number: String,
-    pub code: u16,
-}
-
-impl FromStr for ErrorRule {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (number, code) = s.rsplit_once(':').ok_or("expected NUMBER:CODE")?;
-        if number.is_empty() {
-            return Err("the number is empty".into());
-        }
-        Ok(ErrorRule {
-            number: number.to_string(),
-            code: cms_code(code)?,
-        })
-    }
-}
-
-/// `FRACTION:CODE`: that fraction (0 to 1) of all SMS answer `+CMS ERROR: CODE`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ErrorRate {
-    pub fraction: f64,
-    pub code: u16,
-}
-
-impl FromStr for ErrorRate {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (fraction, code) = s.split_once(':').ok_or("expected FRACTION:CODE")?;
-        let fraction: f64 = fraction.parse().map_err(|e| format!("fraction: {e}"))?;
-        if !(0.0..=1.0).contains(&fraction) {
-            return Err("the fraction must be between 0 and 1".into());
-        }
-        Ok(ErrorRate {
-            fraction,
-            code: cms_code(code)?,
-        })
-    }
-}
-
-fn cms_code(code: &str) -> Result<u16, String> {
-    match code.parse::<u16>() {
-        Ok(c) if c <= 511 => Ok(c),
-        _ => Err(format!("{code:?} is not a +CMS ERROR code (0-511)")),
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -223,81 +233,4 @@ pub struct ReceivedSms {
     pub parts: u8,
     pub encoding: String,
     pub status_report: bool,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::Parser;
-
-    #[derive(Debug, Parser)]
-    struct Cli {
-        #[command(flatten)]
-        sim: SimOptions,
-    }
-
-    #[test]
-    fn parses_the_command_line() {
-        let cli = Cli::try_parse_from([
-            "modem-sim",
-            "--link",
-            "/tmp/m0.tty",
-            "--cms-error-to",
-            "+33600000002:1",
-            "--cms-error-to",
-            "0612:42",
-            "--cms-error-once",
-            "+33600000001:500",
-            "--cms-error-rate",
-            "0.25:41",
-            "--urc-noise",
-            "--pin",
-            "1234",
-            "--close-after",
-            "5",
-            "--reopen-after-ms",
-            "200",
-        ])
-        .unwrap();
-        let o = cli.sim;
-        assert_eq!(o.link, PathBuf::from("/tmp/m0.tty"));
-        let rule = |n: &str, code| ErrorRule {
-            number: n.into(),
-            code,
-        };
-        assert_eq!(
-            o.cms_error_to,
-            vec![rule("+33600000002", 1), rule("0612", 42)]
-        );
-        assert_eq!(o.cms_error_once, vec![rule("+33600000001", 500)]);
-        assert_eq!(
-            o.cms_error_rate,
-            Some(ErrorRate {
-                fraction: 0.25,
-                code: 41
-            })
-        );
-        assert!(o.urc_noise && !o.no_registration && !o.esc_answers_ok);
-        assert_eq!(
-            (o.pin.as_deref(), o.close_after, o.reopen_after_ms),
-            (Some("1234"), Some(5), Some(200))
-        );
-        assert_eq!((o.latency_ms, o.seed, o.model.as_str()), (0, 1, "SIM-GSM"));
-    }
-
-    #[test]
-    fn refuses_bad_options() {
-        let bad: &[&[&str]] = &[
-            &["--cms-error-to", "+336"],
-            &["--cms-error-to", ":1"],
-            &["--cms-error-to", "+336:x"],
-            &["--cms-error-to", "+336:512"],
-            &["--cms-error-rate", "1.5:1"],
-            &["--reopen-after-ms", "100"],
-        ];
-        for args in bad {
-            let all = [&["modem-sim", "--link", "x"][..], args].concat();
-            assert!(Cli::try_parse_from(&all).is_err(), "{args:?}");
-        }
-    }
 }

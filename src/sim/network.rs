@@ -31,13 +31,14 @@ pub(super) enum Verdict {
     Refused(u16),
 }
 
-/// The network's answer: the message reference and a complete message for the record, or
-/// the `+CMS ERROR` code.
+/// The network's answer: the message reference, a complete message for the record and the
+/// destination when TP-SRR asked for a status report; or the `+CMS ERROR` code.
 #[derive(Debug)]
 pub(super) enum Outcome {
     Sent {
         mr: u8,
         complete: Option<ReceivedSms>,
+        report_to: Option<String>,
     },
     Refused(u16),
 }
@@ -104,9 +105,11 @@ impl Network {
             Verdict::Sent(submit) => {
                 let mr = self.next_mr;
                 self.next_mr = self.next_mr.wrapping_add(1);
+                let report_to = submit.status_report.then(|| submit.to.clone());
                 Outcome::Sent {
                     mr,
                     complete: self.phone.deliver(*submit),
+                    report_to,
                 }
             }
             Verdict::Refused(code) => Outcome::Refused(code),

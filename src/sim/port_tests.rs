@@ -2,52 +2,13 @@
 //! daemon's serial code will: sending an SMS, the daemon reconnecting, unplug and replug, the
 //! control socket.
 
+use super::port_util::{chat, open, read_until, wait, Control};
 use super::{spawn, ReceivedSms, SimOptions};
-use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::os::unix::net::UnixStream;
-use std::path::Path;
+use serde_json::json;
+use std::io::Read;
 use std::time::{Duration, Instant};
 
 const HELLO: &str = "0011000B916407281553F80000AA0AE8329BFD4697D9EC37";
-
-fn open(link: &Path) -> Box<dyn serialport::SerialPort> {
-    serialport::new(link.to_string_lossy(), 115_200)
-        .timeout(Duration::from_millis(50))
-        .open()
-        .unwrap_or_else(|e| panic!("open {}: {e}", link.display()))
-}
-
-/// Reads until `until` appears or two seconds pass; returns everything read.
-fn read_until(port: &mut dyn serialport::SerialPort, until: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(2);
-    let mut got = Vec::new();
-    let mut buf = [0u8; 1024];
-    while Instant::now() < deadline {
-        match port.read(&mut buf) {
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
-            Err(e) => panic!("read: {e} after {:?}", String::from_utf8_lossy(&got)),
-        }
-        if String::from_utf8_lossy(&got).contains(until) {
-            break;
-        }
-    }
-    String::from_utf8_lossy(&got).into_owned()
-}
-
-fn chat(port: &mut dyn serialport::SerialPort, send: &[u8], until: &str) -> String {
-    port.write_all(send).unwrap();
-    read_until(port, until)
-}
-
-fn wait(what: &str, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !f() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
 
 #[test]
 fn a_serial_port_sends_an_sms_and_the_phone_records_it() {
@@ -147,39 +108,17 @@ fn close_after_unplugs_and_reopen_after_plugs_back_in() {
     wait("the link to come back", || link.exists());
     let mut port = open(&link);
     assert_eq!(
+        read_until(&mut *port, "READY\r\n"),
+        "\r\nRDY\r\n\r\n+CPIN: READY\r\n",
+        "boots first"
+    );
+    assert_eq!(
         chat(&mut *port, b"AT\r", "OK\r\n"),
         "AT\r\r\nOK\r\n",
         "powered up again: echo on"
     );
     let _ = first;
     drop(sim);
-}
-
-struct Control {
-    writer: UnixStream,
-    reader: BufReader<UnixStream>,
-}
-
-impl Control {
-    fn connect(path: &Path) -> Control {
-        let stream = UnixStream::connect(path).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .unwrap();
-        Control {
-            reader: BufReader::new(stream.try_clone().unwrap()),
-            writer: stream,
-        }
-    }
-
-    fn call(&mut self, request: &str) -> Value {
-        self.writer
-            .write_all(format!("{request}\n").as_bytes())
-            .unwrap();
-        let mut line = String::new();
-        self.reader.read_line(&mut line).unwrap();
-        serde_json::from_str(&line).unwrap()
-    }
 }
 
 #[test]
@@ -227,6 +166,7 @@ fn the_control_socket_drives_the_modem() {
     let reopened = ctl.call(r#"{"op":"reopen"}"#);
     assert_eq!(reopened["ok"], true, "{reopened}");
     let mut port = open(&link);
+    let _ = read_until(&mut *port, "+CPIN: READY\r\n");
     assert_eq!(chat(&mut *port, b"AT\r", "OK\r\n"), "AT\r\r\nOK\r\n");
     // The same requests in-process.
     assert_eq!(sim.inject_urc("+CMTI: \"SM\",3").unwrap()["ok"], true);

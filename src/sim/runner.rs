@@ -1,14 +1,16 @@
-//! The simulator's thread: one poll(2) loop over the pty master, a wake pipe (requests and
-//! shutdown from the handle) and the control socket, with the machine's next timer as the
-//! timeout. It does every I/O the pure machine asks for: one write per answer, one append per
-//! recorded SMS, closing and re-creating the pty.
+//! The simulator's thread: one poll(2) loop over the pty master, the audio port's pty
+//! master (`--audio-link`), a wake pipe (requests and shutdown from the handle) and the
+//! control socket, with the machine's next timer as the timeout. It does every I/O the pure
+//! machine asks for: one write per answer, one append per recorded SMS, PCM to the call's
+//! WAV file, closing and re-creating the ptys. Control requests are `requests`'.
 
-use super::control::{self, ControlServer, Request};
+use super::control::{ControlServer, Request};
 use super::machine::{Effect, Machine, Step};
 use super::pty::{self, Pty};
+use super::recorder::Recorder;
 use super::{ReceivedSms, SimError};
 use nix::poll::{PollFd, PollFlags, PollTimeout};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::fs::File;
 use std::io::{self, Write};
 use std::os::fd::{AsFd, OwnedFd};
@@ -19,6 +21,8 @@ use std::time::{Duration, Instant};
 
 /// Output kept for a daemon that does not read (a real modem's UART would simply drop it).
 const MAX_PENDING_OUT: usize = 256 * 1024;
+/// Audio frames kept for a host that does not read the audio port: a second's worth.
+const MAX_PENDING_AUDIO: usize = 16_000;
 /// How often the slave's exclusive-open flag is cleared.
 const RELEASE_EVERY: Duration = Duration::from_millis(250);
 
@@ -49,13 +53,23 @@ pub(super) enum Msg {
 struct Polled {
     wake: PollFlags,
     master: Option<PollFlags>,
+    audio: Option<PollFlags>,
     control: Vec<PollFlags>,
+}
+
+/// The audio port: its pty, where it is linked, and what waits to be written to it.
+pub(super) struct AudioPort {
+    pub link: PathBuf,
+    pub pty: Option<Pty>,
+    pub pending: Vec<u8>,
 }
 
 pub(super) struct Runner {
     pub machine: Machine,
     pub pty: Option<Pty>,
     pub link: PathBuf,
+    pub audio: Option<AudioPort>,
+    pub recorder: Recorder,
     pub record: Option<File>,
     pub control: Option<ControlServer>,
     pub wake: OwnedFd,
@@ -81,7 +95,8 @@ impl Runner {
             self.machine.tick(now, &mut step);
             self.apply(step);
             if now >= self.release_at {
-                if let Some(p) = &self.pty {
+                let audio = self.audio.as_ref().and_then(|a| a.pty.as_ref());
+                for p in self.pty.iter().chain(audio) {
                     p.release_exclusive();
                 }
                 self.release_at = now + RELEASE_EVERY;
@@ -104,6 +119,13 @@ impl Runner {
             }
             if ready.contains(PollFlags::POLLOUT) {
                 self.flush();
+            }
+            let audio = polled.audio.unwrap_or(PollFlags::empty());
+            if audio.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR) {
+                self.read_audio(&mut buf);
+            }
+            if audio.contains(PollFlags::POLLOUT) {
+                self.flush_audio();
             }
             if let Some(mut control) = self.control.take() {
                 control.service(&polled.control, &mut |req| self.handle(req));
@@ -151,6 +173,17 @@ impl Runner {
             }
             fds.push(PollFd::new(p.fd(), flags));
         }
+        let audio_pty = self
+            .audio
+            .as_ref()
+            .and_then(|a| a.pty.as_ref().map(|p| (a, p)));
+        if let Some((a, p)) = audio_pty {
+            let mut flags = PollFlags::POLLIN;
+            if !a.pending.is_empty() {
+                flags |= PollFlags::POLLOUT;
+            }
+            fds.push(PollFd::new(p.fd(), flags));
+        }
         let control_set = self
             .control
             .as_ref()
@@ -168,6 +201,7 @@ impl Runner {
         Ok(Polled {
             wake: revents.next().unwrap_or(PollFlags::empty()),
             master: self.pty.as_ref().and_then(|_| revents.next()),
+            audio: audio_pty.and_then(|_| revents.next()),
             control: revents.collect(),
         })
     }
@@ -214,13 +248,21 @@ impl Runner {
     }
 
     /// Records first (a test that saw +CMGS must find the SMS), then the bytes, then a close.
-    fn apply(&mut self, step: Step) {
+    pub(super) fn apply(&mut self, step: Step) {
         let mut close = false;
         for effect in step.effects {
             match effect {
                 Effect::Record(sms) => self.record(sms),
                 Effect::Close => close = true,
+                Effect::Audio { call, pcm } => self.recorder.append(call, &pcm),
+                Effect::CallEnded(call) => self.recorder.close(call),
             }
+        }
+        if let Some(a) = self.audio.as_mut().filter(|a| a.pty.is_some()) {
+            if a.pending.len() + step.audio.len() <= MAX_PENDING_AUDIO {
+                a.pending.extend_from_slice(&step.audio);
+            }
+            self.flush_audio();
         }
         if !step.out.is_empty() && self.pty.is_some() {
             if self.pending_out.len() + step.out.len() <= MAX_PENDING_OUT {
@@ -249,6 +291,33 @@ impl Runner {
         }
     }
 
+    fn flush_audio(&mut self) {
+        let Some(a) = self.audio.as_mut() else { return };
+        let Some(pty) = &a.pty else { return };
+        while !a.pending.is_empty() {
+            match pty.write(&a.pending) {
+                Ok(n) => {
+                    a.pending.drain(..n.min(a.pending.len()));
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+    }
+
+    /// PCM the host wrote on the audio port.
+    fn read_audio(&mut self, buf: &mut [u8]) {
+        let Some(pty) = self.audio.as_ref().and_then(|a| a.pty.as_ref()) else {
+            return;
+        };
+        if let Ok(n) = pty.read(buf) {
+            let mut step = Step::default();
+            self.machine
+                .feed_audio(buf.get(..n).unwrap_or_default(), &mut step);
+            self.apply(step);
+        }
+    }
+
     /// One JSON line in one append-mode write, so a reader never sees half a record.
     fn record(&mut self, sms: ReceivedSms) {
         tracing::debug!(to = %sms.to, parts = sms.parts, "simulated phone received an SMS");
@@ -263,78 +332,40 @@ impl Runner {
     }
 
     /// Unplugs: the daemon's descriptor on the slave sees a hangup, the link disappears.
-    fn close_port(&mut self) {
+    pub(super) fn close_port(&mut self) {
         self.close_at = None;
         if let Some(p) = self.pty.take() {
             pty::unlink(p.slave_path(), &self.link);
             tracing::info!(link = %self.link.display(), "simulated modem unplugged");
         }
+        if let Some(a) = self.audio.as_mut() {
+            if let Some(p) = a.pty.take() {
+                pty::unlink(p.slave_path(), &a.link);
+            }
+            a.pending.clear();
+        }
         self.pending_out.clear();
-        self.machine.unplugged();
+        let mut step = Step::default();
+        self.machine.unplugged(Instant::now(), &mut step);
+        self.apply(step);
     }
 
     /// Plugs in (again): a new pty linked at the same path, the modem freshly powered up.
-    fn reopen(&mut self) -> Result<PathBuf, SimError> {
+    pub(super) fn reopen(&mut self) -> Result<PathBuf, SimError> {
         self.close_port();
+        if let Some(a) = self.audio.as_mut() {
+            let p = Pty::open()?;
+            pty::link(p.slave_path(), &a.link)?;
+            a.pty = Some(p);
+        }
         let p = Pty::open()?;
         pty::link(p.slave_path(), &self.link)?;
         let slave = p.slave_path().to_path_buf();
         tracing::info!(pty = %slave.display(), link = %self.link.display(), "simulated modem plugged in");
         self.pty = Some(p);
-        self.machine.reboot();
-        Ok(slave)
-    }
-
-    fn handle(&mut self, req: Request) -> Value {
         let mut step = Step::default();
-        let answer = match req {
-            Request::Received => control::ok(json!({"received": *self.shared.received()})),
-            Request::Commands => control::ok(json!({"commands": self.machine.commands()})),
-            Request::Urc { line } if line.contains(['\r', '\n']) => {
-                control::failed("one line only")
-            }
-            Request::Urc { .. } if self.pty.is_none() => control::failed("the port is closed"),
-            Request::Urc { line } => {
-                self.machine.inject(line);
-                control::ok(json!({}))
-            }
-            Request::Close => {
-                self.close_port();
-                self.reopen_at = None;
-                control::ok(json!({}))
-            }
-            Request::Reopen => match self.reopen() {
-                Ok(slave) => control::ok(json!({"slave": slave})),
-                Err(e) => control::failed(e),
-            },
-            Request::Latency { ms } => {
-                self.machine.set_latency(Duration::from_millis(ms));
-                control::ok(json!({}))
-            }
-            Request::Hang => {
-                self.machine.hang();
-                control::ok(json!({}))
-            }
-            Request::Resume => {
-                self.machine.resume();
-                control::ok(json!({}))
-            }
-            Request::Reboot if self.pty.is_none() => control::failed("the port is closed"),
-            Request::Reboot => {
-                self.machine.reboot();
-                control::ok(json!({}))
-            }
-            Request::Status => control::ok(json!({
-                "open": self.pty.is_some(),
-                "slave": self.pty.as_ref().map(|p| p.slave_path().to_path_buf()),
-                "link": self.link,
-                "commands": self.machine.commands(),
-                "received": self.shared.received().len(),
-                "incomplete": self.machine.incomplete_messages(),
-            })),
-        };
-        self.machine.tick(Instant::now(), &mut step);
+        self.machine.power_up(Instant::now(), &mut step);
         self.apply(step);
-        answer
+        Ok(slave)
     }
 }

@@ -110,6 +110,31 @@ pub(super) fn params(args: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The first `n` comma-separated parameters (trimmed), and everything after them as one
+/// text parameter with its quotes removed: text may hold commas ("hello, world").
+pub(super) fn head_and_text(args: &str, n: usize) -> (Vec<&str>, Option<&str>) {
+    let mut head = Vec::with_capacity(n);
+    let mut rest = args;
+    for _ in 0..n {
+        match rest.split_once(',') {
+            Some((h, r)) => {
+                head.push(h.trim());
+                rest = r;
+            }
+            None => {
+                head.push(rest.trim());
+                return (head, None);
+            }
+        }
+    }
+    let text = rest.trim();
+    let text = text
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or(text);
+    (head, Some(text))
+}
+
 /// A numeric parameter, quoted or not.
 pub(super) fn number(arg: &str) -> Option<u32> {
     arg.trim().trim_matches('"').parse().ok()
@@ -145,11 +170,29 @@ mod tests {
             ),
             ("D+3361234;", &[("D", Form::Set("+3361234;"))]),
             ("S0=0", &[("S0", Form::Set("0"))]),
+            (
+                "+QWTTS=1,1,2,\"a, b;c\";+CSQ",
+                &[
+                    ("+QWTTS", Form::Set("1,1,2,\"a, b;c\"")),
+                    ("+CSQ", Form::Exec),
+                ],
+            ),
         ];
         for (line, want) in cases {
             let got = parse(line).unwrap_or_else(|| panic!("{line:?} did not parse"));
             let got: Vec<(&str, Form)> = got.iter().map(|c| (c.name.as_str(), c.form)).collect();
             assert_eq!(&got, want, "{line:?}");
         }
+    }
+
+    #[test]
+    fn splits_a_text_parameter() {
+        assert_eq!(
+            head_and_text("1,1,2,\"Your code: 4, 8\"", 3),
+            (vec!["1", "1", "2"], Some("Your code: 4, 8"))
+        );
+        assert_eq!(head_and_text("2,abc", 1), (vec!["2"], Some("abc")));
+        assert_eq!(head_and_text("0", 1), (vec!["0"], None));
+        assert_eq!(head_and_text("1,0,0", 3), (vec!["1", "0", "0"], None));
     }
 }

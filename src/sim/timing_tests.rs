@@ -2,8 +2,8 @@
 //! unplugged modems, injected lines, the message reference, and arbitrary input.
 
 use super::commands::Identity;
-use super::machine::{Config, Effect, Machine, Step};
-use super::network::Faults;
+use super::config::Config;
+use super::machine::{Effect, Machine, Step};
 use rand::{Rng, SeedableRng};
 use std::time::{Duration, Instant};
 
@@ -23,15 +23,8 @@ const NOISE: &[&str] = &[
 fn cfg() -> Config {
     Config {
         identity: Identity::from_seed(3, "OTPGATE", "SIM-GSM"),
-        pin: None,
-        registers: true,
-        latency: Duration::ZERO,
-        urc_noise: false,
-        stop_after: None,
-        close_after: None,
-        esc_answers_ok: false,
-        faults: Faults::default(),
         seed: 3,
+        ..Config::default()
     }
 }
 
@@ -187,10 +180,15 @@ fn close_after_unplugs_once_after_answering() {
         "AT\r\r\nOK\r\nAT\r\r\nOK\r\n"
     );
     assert_eq!(step.effects, vec![Effect::Close]);
-    m.reboot();
     let mut step = Step::default();
+    m.unplugged(now, &mut step);
+    m.power_up(now, &mut step);
     m.feed(now, b"AT\r", &mut step);
-    assert_eq!(String::from_utf8_lossy(&step.out), "AT\r\r\nOK\r\n");
+    assert_eq!(
+        String::from_utf8_lossy(&step.out),
+        "\r\nRDY\r\n\r\n+CPIN: READY\r\nAT\r\r\nOK\r\n",
+        "boot lines first, then the answer"
+    );
     assert!(step.effects.is_empty(), "plugged back in, it stays");
 }
 
@@ -206,9 +204,8 @@ fn reboot_restores_power_up_settings() {
         feed(&mut m, now, b"AT+CPIN?\r"),
         "\r\n+CPIN: READY\r\n\r\nOK\r\n"
     );
-    m.reboot();
-    m.inject("RDY".into());
-    assert_eq!(tick(&mut m, now), "\r\nRDY\r\n");
+    m.reboot(now, true, &mut Step::default());
+    assert_eq!(tick(&mut m, now), "\r\nRDY\r\n\r\n+CPIN: SIM PIN\r\n");
     assert_eq!(
         feed(&mut m, now, b"AT+CPIN?\r"),
         "AT+CPIN?\r\r\n+CPIN: SIM PIN\r\n\r\nOK\r\n"
@@ -273,5 +270,84 @@ fn arbitrary_input_never_panics() {
         now += Duration::from_millis(rng.gen_range(0..10));
         let _ = feed(&mut m, now, &chunk);
         let _ = tick(&mut m, now);
+    }
+}
+
+#[test]
+fn arbitrary_input_never_panics_on_any_vendor() {
+    use super::vendor::Vendor;
+    let words: &[&[u8]] = &[
+        b"AT",
+        b"D+336;",
+        b"D123",
+        b"H",
+        b"+CHUP",
+        b"+CLCC",
+        b"+COLP=1",
+        b"+CNMI=2,2,0,2",
+        b"+CMGL=4",
+        b"+CMGR=0",
+        b"+CMGD=1,4",
+        b"+CPMS=\"SR\"",
+        b"+QFUPL=\"a\",5,1,1",
+        b"+QPSND=1,\"a\",0,1,1",
+        b"+QWTTS=1,1,1,\"0041",
+        b"+QTTS=2,\"x\"",
+        b"+CTTS=1,\"00",
+        b"+FSCREATE=a",
+        b"+FSWRITE=a,1,4,1",
+        b"+CREC=4,a,0,9",
+        b"^DDSETEX=2",
+        b"+QFLST",
+        b"+CMGS=23",
+        b";",
+        b"\r",
+        b"\n",
+        b"\x1a",
+        b"\x1b",
+        b"\"",
+        b",",
+        b"0",
+    ];
+    for (i, vendor) in [
+        Vendor::Quectel,
+        Vendor::Simcom,
+        Vendor::Huawei,
+        Vendor::Generic,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(20 + i as u64);
+        let mut cfg = Config {
+            vendor,
+            latency: Duration::from_millis(3),
+            reboot_after: Some(500),
+            ..cfg()
+        };
+        cfg.calls.answer_after = Duration::from_millis(5);
+        cfg.calls.hangup_after = Some(Duration::from_millis(40));
+        cfg.tts_per_char = Duration::from_millis(1);
+        let mut m = Machine::new(cfg);
+        let mut now = Instant::now();
+        for round in 0..5_000 {
+            let mut chunk = Vec::new();
+            for _ in 0..rng.gen_range(0..6) {
+                chunk.extend_from_slice(words[rng.gen_range(0..words.len())]);
+            }
+            if rng.gen_bool(0.05) {
+                chunk.extend((0..rng.gen_range(0..50)).map(|_| rng.gen::<u8>()));
+            }
+            now += Duration::from_millis(rng.gen_range(0..15));
+            let _ = feed(&mut m, now, &chunk);
+            let mut step = Step::default();
+            m.feed_audio(&chunk, &mut step);
+            if round % 500 == 0 {
+                let _ = m.with_device(now, &mut step, |d, c, _| {
+                    d.deliver(c, now, "+33612345678", "x".repeat(170).as_str(), None, None)
+                });
+            }
+            let _ = tick(&mut m, now);
+        }
     }
 }
