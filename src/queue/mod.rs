@@ -121,6 +121,12 @@ pub enum Outcome {
     Requeue(String),
 }
 
+/// Told of every message whose state changed (webhooks). Called synchronously right after the
+/// change is written, so it must not block: persist and hand off.
+pub trait Listener: Send + Sync {
+    fn changed(&self, message: &Message);
+}
+
 /// The queue; cheap to clone.
 #[derive(Clone)]
 pub struct Queue {
@@ -134,6 +140,7 @@ struct Inner {
     schedule: Mutex<Schedule>,
     wake: Notify,
     policy: RetryPolicy,
+    listener: std::sync::OnceLock<Arc<dyn Listener>>,
 }
 
 impl Queue {
@@ -147,6 +154,7 @@ impl Queue {
                 schedule: Mutex::new(Schedule::new(&routing.prefixes, routing.fallback)),
                 wake: Notify::new(),
                 policy,
+                listener: std::sync::OnceLock::new(),
             }),
         };
         queue.recover()?;
@@ -187,6 +195,11 @@ impl Queue {
             tracing::info!(resumed, "queue resumed unfinished messages");
         }
         Ok(())
+    }
+
+    /// Sets the listener told of state changes (once; later calls are ignored).
+    pub fn set_listener(&self, listener: Arc<dyn Listener>) {
+        let _ = self.inner.listener.set(listener);
     }
 
     /// Accepts a message: durable on disk when this returns.
@@ -361,6 +374,7 @@ impl Queue {
                 return Ok(None);
             };
             let mut msg = decode(&old)?;
+            let before = msg.state;
             let out = change(&mut msg);
             let new = schema::encode(&msg).map_err(|source| QueueError::Corrupt { id, source })?;
             let swapped = self
@@ -369,6 +383,11 @@ impl Queue {
                 .compare_and_swap(key, Some(old), Some(new))
                 .map_err(StoreError::from)?;
             if swapped.is_ok() {
+                if msg.state != before {
+                    if let Some(listener) = self.inner.listener.get() {
+                        listener.changed(&msg);
+                    }
+                }
                 return Ok(Some((msg, out)));
             }
         }
