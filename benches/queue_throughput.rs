@@ -34,8 +34,13 @@ struct Figures {
 async fn scenario(modems: usize, latency_ms: u64, messages: usize) -> anyhow::Result<Figures> {
     let dir = tempfile::tempdir()?;
     let store = Store::open(&dir.path().join("data"))?;
-    let queue = Queue::open(store, RetryPolicy::default(), Default::default())?;
+    let queue = Queue::open(store.clone(), RetryPolicy::default(), Default::default())?;
     let board = StatusBoard::default();
+    let pool = otpgate::pool::Pool {
+        queue: queue.clone(),
+        board: board.clone(),
+        inbox: otpgate::inbox::Inbox::open(store)?,
+    };
     let cancel = CancellationToken::new();
     let mut sims = Vec::new();
     let mut workers = Vec::new();
@@ -59,12 +64,13 @@ async fn scenario(modems: usize, latency_ms: u64, messages: usize) -> anyhow::Re
             status_reports: true,
             max_backoff: Duration::from_secs(1),
             routes: Vec::new(),
+            caps: Default::default(),
+            health_interval: Duration::from_secs(30),
         };
-        board.register(&spec);
+        board.register(&spec, queue.wants(&[]));
         workers.push(tokio::spawn(worker::run(
             spec,
-            queue.clone(),
-            board.clone(),
+            pool.clone(),
             cancel.child_token(),
         )));
     }

@@ -9,6 +9,7 @@
 use crate::accounts::Accounts;
 use crate::config::Config;
 use crate::http::{self, AppState};
+use crate::inbox::Inbox;
 use crate::otp_service::OtpService;
 use crate::pool as worker;
 use crate::queue::Queue;
@@ -45,6 +46,7 @@ pub async fn run(
     let queue = Queue::open(store.clone(), config.retry.clone(), config.routing.clone())
         .context("opening the queue")?;
     let board = StatusBoard::default();
+    let inbox = Inbox::open(store.clone()).context("opening the inbox")?;
     let accounts = Accounts::open(store.clone()).context("loading the accounts")?;
     let otp = OtpService::open(store.clone(), queue.clone(), config.otp.clone())
         .context("opening the OTP service")?;
@@ -86,12 +88,16 @@ pub async fn run(
             }
         });
     }
+    let pool = worker::Pool {
+        queue: queue.clone(),
+        board: board.clone(),
+        inbox: inbox.clone(),
+    };
     for modem in &config.modems {
-        board.register(&modem.spec);
+        board.register(&modem.spec, queue.wants(&modem.spec.routes));
         tracker.spawn(worker::run(
             modem.spec.clone(),
-            queue.clone(),
-            board.clone(),
+            pool.clone(),
             cancel.child_token(),
         ));
     }
@@ -102,6 +108,7 @@ pub async fn run(
         board: board.clone(),
         otp,
         accounts,
+        inbox,
     });
     let addr = listener
         .local_addr()

@@ -8,7 +8,7 @@
 use crate::modem::EngineConfig;
 use crate::otp::limits::LimitsConfig;
 use crate::otp_service::OtpConfig;
-use crate::pool::ModemSpec;
+use crate::pool::{Caps, ModemSpec};
 use crate::queue::{RetryPolicy, Routing};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -108,6 +108,13 @@ pub struct ModemSection {
     /// Destination prefixes this modem sends first (e.g. a SIM per operator).
     #[serde(default)]
     pub routes: Vec<String>,
+    /// Parts this modem may send per minute / per day (a SIM plan's fair-use limit).
+    pub max_per_minute: Option<u32>,
+    pub max_per_day: Option<u32>,
+    /// Seconds between health polls of an idle modem (default 30).
+    pub health_interval_s: Option<u64>,
+    /// Ceiling of the reconnect backoff, milliseconds (default 30000).
+    pub reconnect_max_ms: Option<u64>,
 }
 
 fn default_baud() -> u32 {
@@ -175,6 +182,10 @@ impl Config {
                 registration_timeout_s: None,
                 status_reports: None,
                 routes: Vec::new(),
+                max_per_minute: None,
+                max_per_day: None,
+                health_interval_s: None,
+                reconnect_max_ms: None,
             }],
         };
         let mut config = Self::validate(file, Path::new("<embedded default>"))
@@ -264,8 +275,13 @@ impl Config {
                 engine,
                 registration_timeout: Duration::from_secs(m.registration_timeout_s.unwrap_or(60)),
                 status_reports: m.status_reports.unwrap_or(true),
-                max_backoff: Duration::from_secs(30),
+                max_backoff: Duration::from_millis(m.reconnect_max_ms.unwrap_or(30_000)),
                 routes: m.routes,
+                caps: Caps {
+                    per_minute: m.max_per_minute,
+                    per_day: m.max_per_day,
+                },
+                health_interval: Duration::from_secs(m.health_interval_s.unwrap_or(30).max(1)),
             };
             let simulated = m
                 .simulated

@@ -15,6 +15,8 @@
 //! - [`status`]: what each modem worker last reported.
 //! - [`otp`] (pure): codes, their HMAC digests, the verify state machine, templates, phone
 //!   numbers, abuse limits.
+//! - [`inbox`]: received SMS, reassembled, in sled.
+//! - [`pool`]: one worker per modem: bring-up, health, sending, status reports, inbound SMS.
 //! - [`otp_service`]: OTPs in sled and their SMS in the queue; what the dialects call.
 //! - [`accounts`]: API logins and hashed keys. [`control`]: the socket the `keys` CLI uses.
 //! - [`http`]: the axum API: the Nomado, MonSMSPro and Octopush dialects and our own.
@@ -36,6 +38,7 @@ pub mod at;
 pub mod config;
 pub mod control;
 pub mod http;
+pub mod inbox;
 pub mod modem;
 pub mod otp;
 pub mod otp_service;

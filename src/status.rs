@@ -1,10 +1,11 @@
-//! The status board: what each modem worker last reported, for `/healthz` and the operator.
+//! The status board: what each modem worker last reported, for `/v1/modems`, `/readyz` and
+//! `/healthz`.
 //!
 //! Workers write, HTTP handlers read; nothing here touches a port.
 
 use crate::modem::ModemInfo;
 use crate::pool::ModemSpec;
-use crate::queue::Outcome;
+use crate::queue::{now_ms, Outcome, Wants};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
@@ -13,10 +14,23 @@ use std::sync::{Arc, RwLock};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ModemState {
+    /// First bring-up in progress.
     Starting,
+    /// Sending.
     Ready,
+    /// Can send, with a warning (weak signal, send cap reached for now): see `reason`.
+    Degraded,
+    /// Cannot send: no device, no answer, not registered (see `reason`); retried with backoff.
     Offline,
+    /// The SIM wants a PIN or PUK the gateway will not (or may not) give.
     SimLocked,
+}
+
+impl ModemState {
+    /// Whether a modem in this state sends (now, or as soon as a cap allows).
+    pub fn can_send(self) -> bool {
+        matches!(self, ModemState::Ready | ModemState::Degraded)
+    }
 }
 
 /// What the board shows of one modem.
@@ -27,12 +41,26 @@ pub struct ModemStatus {
     pub state: ModemState,
     /// Why it is not ready, in the operator's words ("SIM PIN required", "no answer", ...).
     pub reason: Option<String>,
-    pub info: Option<ModemInfo>,
+    /// When the state last changed (unix ms).
+    pub since_ms: u64,
+    /// Identity, SIM, operator, signal and registration as last read.
+    #[serde(flatten)]
+    pub info: ModemInfo,
+    /// Destination prefixes it serves first.
+    pub routes: Vec<String>,
+    /// Messages it could take now (filled in when read).
+    pub queue_depth: usize,
     pub sent: u64,
     pub failed: u64,
+    /// SMS received.
+    pub received: u64,
+    /// Status reports received.
+    pub reports: u64,
     pub last_error: Option<String>,
     /// AT command exchanges on the current port session.
     pub at_commands: u64,
+    #[serde(skip)]
+    pub wants: Wants,
 }
 
 /// Shared board; cheap to clone.
@@ -43,7 +71,7 @@ pub struct StatusBoard {
 
 impl StatusBoard {
     /// Registers a modem before its worker starts.
-    pub fn register(&self, spec: &ModemSpec) {
+    pub fn register(&self, spec: &ModemSpec, wants: Wants) {
         self.write().insert(
             spec.id.clone(),
             ModemStatus {
@@ -51,33 +79,51 @@ impl StatusBoard {
                 device: spec.device.display().to_string(),
                 state: ModemState::Starting,
                 reason: None,
-                info: None,
+                since_ms: now_ms(),
+                info: ModemInfo::default(),
+                routes: spec.routes.clone(),
+                queue_depth: 0,
                 sent: 0,
                 failed: 0,
+                received: 0,
+                reports: 0,
                 last_error: None,
                 at_commands: 0,
+                wants,
             },
         );
     }
 
     pub fn set_state(&self, id: &str, state: ModemState, reason: Option<String>) {
-        if let Some(s) = self.write().get_mut(id) {
+        self.with(id, |s| {
+            if s.state != state {
+                s.since_ms = now_ms();
+            }
             s.state = state;
             s.reason = reason;
-        }
+        });
     }
 
+    /// The modem came up: its identity and a clean state.
     pub fn set_ready(&self, id: &str, info: ModemInfo) {
-        if let Some(s) = self.write().get_mut(id) {
+        self.with(id, |s| {
+            if s.state != ModemState::Ready {
+                s.since_ms = now_ms();
+            }
             s.state = ModemState::Ready;
             s.reason = None;
-            s.info = Some(info);
-        }
+            s.info = info;
+        });
+    }
+
+    /// A health poll's readings.
+    pub fn set_health(&self, id: &str, f: impl FnOnce(&mut ModemInfo)) {
+        self.with(id, |s| f(&mut s.info));
     }
 
     /// Counts the outcome of one attempt.
     pub fn record(&self, id: &str, outcome: &Outcome, at_commands: u64) {
-        if let Some(s) = self.write().get_mut(id) {
+        self.with(id, |s| {
             s.at_commands = at_commands;
             match outcome {
                 Outcome::Sent => s.sent += 1,
@@ -89,7 +135,26 @@ impl StatusBoard {
                     s.last_error = Some(e.clone())
                 }
             }
-        }
+        });
+    }
+
+    /// Counts a received SMS.
+    pub fn count_received(&self, id: &str) {
+        self.with(id, |s| s.received += 1);
+    }
+
+    /// Counts a status report.
+    pub fn count_report(&self, id: &str) {
+        self.with(id, |s| s.reports += 1);
+    }
+
+    /// Notes an error that did not end an attempt (a failed health poll, an unreadable SMS).
+    pub fn note_error(&self, id: &str, error: String) {
+        self.with(id, |s| s.last_error = Some(error));
+    }
+
+    pub fn state(&self, id: &str) -> Option<ModemState> {
+        self.read().get(id).map(|s| s.state)
     }
 
     pub fn snapshot(&self) -> Vec<ModemStatus> {
@@ -97,8 +162,14 @@ impl StatusBoard {
     }
 
     /// At least one modem can send.
-    pub fn any_ready(&self) -> bool {
-        self.read().values().any(|s| s.state == ModemState::Ready)
+    pub fn any_can_send(&self) -> bool {
+        self.read().values().any(|s| s.state.can_send())
+    }
+
+    fn with(&self, id: &str, f: impl FnOnce(&mut ModemStatus)) {
+        if let Some(s) = self.write().get_mut(id) {
+            f(s);
+        }
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, ModemStatus>> {

@@ -295,6 +295,60 @@ pub fn parse_message_ref(lines: &[String]) -> Option<u8> {
     })
 }
 
+/// `AT+CPMS="<mem>"` (27.005 §3.2.2): the memory `+CMGR`, `+CMGL` and `+CMGD` work on.
+pub fn message_storage(mem: &str) -> Command {
+    let mut buf = [0u8; 32];
+    let text = built(
+        CommandBuilder::create_set(&mut buf, true)
+            .named("+CPMS")
+            .with_string_parameter(mem)
+            .finish_with(b""),
+    );
+    Command::new(CommandSpec::prefixed(text, "+CPMS:"))
+}
+
+/// `AT+CMGR=<index>` (27.005 §3.4.3, PDU mode): `+CMGR: <stat>,[<alpha>],<length>` then the PDU.
+pub fn read_message(index: u32) -> Command {
+    let index = i32::try_from(index).unwrap_or(i32::MAX);
+    Command::new(CommandSpec::prefixed(set_ints("+CMGR", &[index]), "+CMGR:"))
+}
+
+/// `AT+CMGL=4` (27.005 §3.4.2, PDU mode, stat 4 = all): `+CMGL: <index>,<stat>,...` and a
+/// PDU line per stored message. A full SIM can take a while to list.
+pub fn list_messages() -> Command {
+    Command::new(CommandSpec::prefixed(set_ints("+CMGL", &[4]), "+CMGL:"))
+        .with_timeout(Duration::from_secs(30))
+}
+
+/// `AT+CMGD=<index>` (27.005 §3.5.4).
+pub fn delete_message(index: u32) -> Command {
+    let index = i32::try_from(index).unwrap_or(i32::MAX);
+    Command::new(CommandSpec::plain(set_ints("+CMGD", &[index])))
+}
+
+/// The PDU of a `+CMGR` answer.
+pub fn parse_read(lines: &[String]) -> Option<String> {
+    let at = lines.iter().position(|l| l.starts_with("+CMGR:"))?;
+    lines.get(at + 1).cloned()
+}
+
+/// (index, PDU) of every message in a `+CMGL` answer.
+pub fn parse_list(lines: &[String]) -> Vec<(u32, String)> {
+    let mut out = Vec::new();
+    let mut it = lines.iter().peekable();
+    while let Some(line) = it.next() {
+        let Some(rest) = line.strip_prefix("+CMGL:") else {
+            continue;
+        };
+        let index = rest.split(',').next().and_then(|i| i.trim().parse().ok());
+        let pdu = it.next_if(|l| !l.starts_with("+CMGL:"));
+        if let (Some(index), Some(pdu)) = (index, pdu) {
+            out.push((index, pdu.clone()));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,6 +372,27 @@ mod tests {
         assert_eq!(pin.spec.text, "AT+CPIN=\"1234\"");
         assert!(pin.spec.sensitive);
         assert!(!pin.spec.loggable().contains("1234"));
+    }
+
+    #[test]
+    fn storage_commands_and_answers() {
+        assert_eq!(message_storage("SR").spec.text, "AT+CPMS=\"SR\"");
+        assert_eq!(read_message(3).spec.text, "AT+CMGR=3");
+        assert_eq!(list_messages().spec.text, "AT+CMGL=4");
+        assert_eq!(delete_message(0).spec.text, "AT+CMGD=0");
+        let read = lines(&["+CMGR: 0,,24", "07911326040000F0"]);
+        assert_eq!(parse_read(&read).as_deref(), Some("07911326040000F0"));
+        let list = lines(&[
+            "+CMGL: 1,0,,24",
+            "0791AA",
+            "+CMGL: 4,1,,30",
+            "0791BB",
+            "+CMGL: 5,1,,30",
+        ]);
+        assert_eq!(
+            parse_list(&list),
+            vec![(1, "0791AA".into()), (4, "0791BB".into())]
+        );
     }
 
     #[test]

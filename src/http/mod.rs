@@ -42,12 +42,15 @@ pub struct AppState {
     pub board: StatusBoard,
     pub otp: OtpService,
     pub accounts: Accounts,
+    pub inbox: crate::inbox::Inbox,
 }
 
 /// The whole API.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/v1/inbox", get(inbox))
         .route("/v1/messages", post(messages::create))
         .route("/v1/messages/{id}", get(messages::get))
         .route("/v1/modems", get(modems))
@@ -69,10 +72,7 @@ async fn healthz(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> Json<serde_json::Value> {
     let modems = state.board.snapshot();
-    let ready = modems
-        .iter()
-        .filter(|m| m.state == crate::status::ModemState::Ready)
-        .count();
+    let ready = modems.iter().filter(|m| m.state.can_send()).count();
     Json(json!({
         "status": "ok",
         "modems": modems.len(),
@@ -81,11 +81,63 @@ async fn healthz(
     }))
 }
 
-#[utoipa::path(get, path = "/v1/modems", tag = "gateway", responses((status = 200, description = "per-modem state")))]
+/// Readiness: 200 while at least one modem can send, 503 otherwise (for load balancers and
+/// systemd-style checks).
+#[utoipa::path(get, path = "/readyz", tag = "gateway", responses((status = 200, description = "a modem can send"), (status = 503, description = "no modem can send")))]
+async fn readyz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> (axum::http::StatusCode, Json<serde_json::Value>) {
+    let modems = state.board.snapshot();
+    let ready: Vec<&str> = modems
+        .iter()
+        .filter(|m| m.state.can_send())
+        .map(|m| m.id.as_str())
+        .collect();
+    let status = if ready.is_empty() {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        axum::http::StatusCode::OK
+    };
+    (
+        status,
+        Json(json!({"ready": !ready.is_empty(), "modems_ready": ready})),
+    )
+}
+
+#[utoipa::path(get, path = "/v1/modems", tag = "gateway", responses((status = 200, description = "per-modem state"), (status = 401)))]
 async fn modems(
     axum::extract::State(state): axum::extract::State<AppState>,
-) -> Json<Vec<crate::status::ModemStatus>> {
-    Json(state.board.snapshot())
+    headers: axum::http::HeaderMap,
+) -> Result<Json<Vec<crate::status::ModemStatus>>, ApiError> {
+    auth::any(&state.accounts, &headers).ok_or(ApiError::Unauthorized)?;
+    let mut modems = state.board.snapshot();
+    for m in &mut modems {
+        m.queue_depth = state.queue.ready_for(&m.wants);
+    }
+    Ok(Json(modems))
+}
+
+/// Query of `GET /v1/inbox`.
+#[derive(serde::Deserialize)]
+struct InboxQuery {
+    limit: Option<usize>,
+}
+
+/// Received SMS, newest first (replies such as STOP included), with the modem that got each.
+#[utoipa::path(get, path = "/v1/inbox", tag = "gateway", params(("limit" = Option<usize>, Query, description = "at most this many (default 100, max 1000)")),
+    responses((status = 200, description = "received SMS, newest first"), (status = 401)))]
+async fn inbox(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    headers: axum::http::HeaderMap,
+    query: axum::extract::Query<InboxQuery>,
+) -> Result<Json<Vec<crate::inbox::InboxMessage>>, ApiError> {
+    auth::any(&state.accounts, &headers).ok_or(ApiError::Unauthorized)?;
+    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    state
+        .inbox
+        .list(limit)
+        .map(Json)
+        .map_err(|e| ApiError::Internal(e.into()))
 }
 
 /// A rate-limit refusal in words.

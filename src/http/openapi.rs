@@ -149,7 +149,9 @@ pub struct MessageCreate {
         super::messages::create,
         super::messages::get,
         super::healthz,
+        super::readyz,
         super::modems,
+        super::inbox,
         openapi,
     ),
     components(schemas(

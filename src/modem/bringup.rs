@@ -122,7 +122,8 @@ async fn sync(modem: &ModemHandle) -> Result<(), BringUpError> {
             .await
         {
             Ok(_) => return Ok(()),
-            Err(AtError::Timeout { .. }) => continue,
+            // A modem still booting says RDY (or nothing) first.
+            Err(AtError::Timeout { .. } | AtError::Rebooted { .. }) => continue,
             // Answering ERROR is answering: the line works.
             Err(AtError::Failed { .. }) => return Ok(()),
             Err(e) => return Err(e.into()),

@@ -281,12 +281,24 @@ impl<P: AsyncRead + AsyncWrite + Unpin> Engine<P> {
         self.write(&line).await
     }
 
-    /// Waits for the next event that is not a URC (URCs are forwarded on the way).
+    /// Waits for the next event that is not a URC (URCs are forwarded on the way). A restart
+    /// announced meanwhile ends the wait: the command will never be answered.
     async fn wait(&mut self, deadline: Instant) -> Result<Event, AtError> {
         loop {
             while let Some(event) = self.ingress.next_event() {
                 match event {
-                    Event::Urc(urc) => self.forward(urc),
+                    Event::Urc(urc) => {
+                        let restart = matches!(urc, Urc::Ready | Urc::Boot);
+                        let text = format!("{urc:?}");
+                        self.forward(urc);
+                        if restart {
+                            return Err(AtError::Rebooted {
+                                command: String::new(),
+                                urc: text,
+                                maybe_sent: false,
+                            });
+                        }
+                    }
                     other => return Ok(other),
                 }
             }
@@ -361,6 +373,14 @@ impl<P: AsyncRead + AsyncWrite + Unpin> Engine<P> {
     ) -> AtError {
         self.ingress.abandon();
         match e {
+            AtError::Rebooted { urc, .. } => {
+                self.dirty = true;
+                AtError::Rebooted {
+                    command: cmd.spec.loggable().to_string(),
+                    urc,
+                    maybe_sent,
+                }
+            }
             AtError::Timeout { .. } => {
                 self.dirty = true;
                 AtError::Timeout {

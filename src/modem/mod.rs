@@ -56,6 +56,14 @@ pub enum AtError {
     },
     #[error("the modem port is closed")]
     Closed,
+    /// The modem announced a restart (`RDY`, `^BOOT`) while the command waited: it will never
+    /// answer. `maybe_sent` as for a timeout.
+    #[error("{command}: the modem restarted ({urc})")]
+    Rebooted {
+        command: String,
+        urc: String,
+        maybe_sent: bool,
+    },
     #[error("I/O error on the modem port: {0}")]
     Io(#[from] std::io::Error),
     /// The modem answered with an error result code.
@@ -72,7 +80,10 @@ impl AtError {
         match self {
             AtError::Failed { code, .. } => code.class(),
             AtError::Unexpected { .. } => ErrorClass::Temporary,
-            AtError::Timeout { .. } | AtError::Closed | AtError::Io(_) => ErrorClass::ModemFatal,
+            AtError::Timeout { .. }
+            | AtError::Closed
+            | AtError::Io(_)
+            | AtError::Rebooted { .. } => ErrorClass::ModemFatal,
         }
     }
 

@@ -4,8 +4,102 @@
 //!
 //! Dispatch is pull-based: an idle, healthy worker leases the next message it may send from
 //! the shared queue (OTPs first, oldest first, its routes preferred). Adding modems adds
-//! workers pulling from the same queue, so throughput scales with the number of modems.
+//! workers pulling from the same queue, so throughput scales with the number of modems, and a
+//! modem that fails simply stops pulling: the message it held goes back to the queue (see
+//! [`send`]) and out through another.
+//!
+//! - [`session`]: one session on an open port: bring-up, then the loop over URCs, health
+//!   polls and leases.
+//! - [`send`]: one message, part by part, and what each AT error means for it.
+//! - [`inbound`]: `+CMTI`/`+CMT` (received SMS) and `+CDS`/`+CDSI` (status reports).
+//! - [`health`]: periodic `+CSQ`, `+CREG`/`+CEREG`, `+COPS?`, `+CPIN?`.
+//! - [`caps`]: per-modem send caps.
+//!
+//! Faults and what the worker does: the device vanishes (USB unplug) or an I/O error — the
+//! modem task ends, the worker closes the port and reopens the same path with a bounded
+//! exponential backoff (a `/dev/serial/by-id/` link that comes back later included); no answer
+//! within a command's timeout — the modem is marked offline at once and brought up again; an
+//! unsolicited reboot (`RDY`, `^BOOT`, `+CPIN: NOT READY`) — brought up again; the network
+//! lost — it stops leasing until registration returns; a rejected PIN is never entered again.
 
-pub mod worker;
+pub mod caps;
+mod health;
+mod inbound;
+mod send;
+mod session;
 
-pub use worker::{run, ModemSpec};
+pub use caps::Caps;
+
+use crate::inbox::Inbox;
+use crate::modem::EngineConfig;
+use crate::queue::Queue;
+use crate::status::{ModemState, StatusBoard};
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// What a worker needs to know about its modem.
+#[derive(Debug, Clone)]
+pub struct ModemSpec {
+    pub id: String,
+    pub device: PathBuf,
+    pub baud: u32,
+    pub pin: Option<String>,
+    pub engine: EngineConfig,
+    pub registration_timeout: Duration,
+    pub status_reports: bool,
+    /// Ceiling of the reconnect backoff.
+    pub max_backoff: Duration,
+    /// Destination prefixes this modem serves first (`+3361`, ...).
+    pub routes: Vec<String>,
+    pub caps: Caps,
+    /// How often an idle modem's signal, registration and SIM are read.
+    pub health_interval: Duration,
+}
+
+/// What every worker shares.
+#[derive(Clone)]
+pub struct Pool {
+    pub queue: Queue,
+    pub board: StatusBoard,
+    pub inbox: Inbox,
+}
+
+/// The first reconnect delay; doubles up to [`ModemSpec::max_backoff`].
+const MIN_BACKOFF: Duration = Duration::from_millis(250);
+
+/// How a session on the port ended.
+enum End {
+    Cancelled,
+    /// The modem was up and went away (closed port, reboot, hang): reconnect soon.
+    Lost(String),
+    /// It did not come up.
+    Failed(ModemState, String),
+}
+
+/// Runs the worker until `cancel` fires.
+pub async fn run(spec: ModemSpec, pool: Pool, cancel: CancellationToken) {
+    let mut backoff = MIN_BACKOFF;
+    let mut pin_rejected = false;
+    let mut counter = caps::Counter::new(spec.caps);
+    loop {
+        let (state, reason) =
+            match session::run(&spec, &pool, &cancel, &mut pin_rejected, &mut counter).await {
+                End::Cancelled => break,
+                End::Lost(reason) => {
+                    backoff = MIN_BACKOFF;
+                    (ModemState::Offline, reason)
+                }
+                End::Failed(state, reason) => (state, reason),
+            };
+        tracing::warn!(modem = %spec.id, %reason, retry_in = ?backoff, "modem not usable");
+        pool.board.set_state(&spec.id, state, Some(reason));
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = tokio::time::sleep(backoff) => {}
+        }
+        backoff = (backoff * 2).min(spec.max_backoff.max(MIN_BACKOFF));
+    }
+    pool.board
+        .set_state(&spec.id, ModemState::Offline, Some("stopped".into()));
+}

@@ -7,6 +7,8 @@
 //! | `otps`      | OTP token (24 hex chars) | [`crate::otp::OtpRecord`] ([`encode`])  |
 //! | `otp_latest`| account `\0` E.164 number | token of the last OTP sent there        |
 //! | `part_refs` | modem `\0` TP-MR          | message id (u64 BE) and part number     |
+//! | `inbox`     | id, u64 BE               | [`crate::inbox::InboxMessage`]          |
+//! | `inbox_parts`| modem, sender, ref, total | parts received so far                 |
 //!
 //! Ids come from sled's `generate_id`, so big-endian keys iterate in creation order.
 //!
@@ -66,6 +68,11 @@ pub fn latest_key(account: &str, number: &str) -> Vec<u8> {
     key.extend_from_slice(number.as_bytes());
     key
 }
+
+/// Received SMS, whole, by id (u64 BE).
+pub const INBOX: &str = "inbox";
+/// Parts of received concatenated SMS waiting for the rest.
+pub const INBOX_PARTS: &str = "inbox_parts";
 
 /// (modem, message reference) → the part that got it: status reports name only these.
 pub const PART_REFS: &str = "part_refs";

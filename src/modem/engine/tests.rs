@@ -162,3 +162,40 @@ async fn closed_port_ends_the_task_and_the_urc_channel() {
         Err(AtError::Closed)
     ));
 }
+
+#[tokio::test]
+async fn a_reboot_under_a_send_ends_it_at_once() {
+    let (port, mut peer) = duplex(1024);
+    let mut cfg = config();
+    cfg.submit_timeout = Duration::from_secs(30);
+    let (handle, mut urcs) = spawn(port, cfg, CancellationToken::new());
+    let call = tokio::spawn({
+        let h = handle.clone();
+        async move { h.send_pdu(10, "00").await }
+    });
+    expect(&mut peer, b"AT+CMGS=10\r").await;
+    peer.write_all(b"\r\n> ").await.unwrap();
+    expect(&mut peer, b"00\x1a").await;
+    peer.write_all(b"\r\nRDY\r\n").await.unwrap();
+    let started = std::time::Instant::now();
+    let err = call.await.unwrap().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AtError::Rebooted {
+                maybe_sent: true,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "not the 30 s submit timeout"
+    );
+    assert_eq!(
+        urcs.recv().await,
+        Some(Urc::Ready),
+        "the worker hears of it too"
+    );
+}

@@ -1,0 +1,115 @@
+//! Sending one message: every part not yet accepted, one `AT+CMGS` each, and what an AT error
+//! means for the message and for the modem.
+
+use super::session::Session;
+use super::End;
+use crate::at::ErrorClass;
+use crate::modem::AtError;
+use crate::queue::{now_ms, Lease, Outcome, Part, PartStatus};
+use crate::sms::{self, SubmitOptions};
+
+impl Session<'_> {
+    /// Sends every missing part of the leased message and records the outcome. Answers how
+    /// the session ends when the modem itself failed.
+    pub(super) async fn send(&mut self, mut lease: Lease) -> Option<End> {
+        let msg = &lease.message;
+        let opts = SubmitOptions {
+            validity: msg.not_after_ms.map(|t| {
+                u32::try_from((t.saturating_sub(now_ms()) / 1000).max(60)).unwrap_or(u32::MAX)
+            }),
+            status_report: self.spec.status_reports,
+        };
+        let parts = match sms::encode_submit(&msg.to, &lease.text, &opts, msg.concat_ref) {
+            Ok(parts) => parts,
+            Err(e) => {
+                self.finish(lease, Outcome::Failed(format!("cannot encode: {e}")));
+                return None;
+            }
+        };
+        for part in &parts {
+            if lease.message.part_sent(part.seq) {
+                continue;
+            }
+            match self.modem.send_pdu(part.tpdu_len, &part.hex).await {
+                Ok(mr) => {
+                    self.counter.sent(now_ms());
+                    let record = Part {
+                        seq: part.seq,
+                        message_ref: mr,
+                        modem: self.spec.id.clone(),
+                        sent_ms: now_ms(),
+                        status: PartStatus::Pending { note: None },
+                    };
+                    let queue = &self.pool.queue;
+                    if let Err(e) = queue.part_sent(&mut lease, record, part.total) {
+                        tracing::error!(error = %e, "cannot record a sent part");
+                    }
+                }
+                Err(e) => {
+                    let (outcome, modem_failed) = classify(&e);
+                    self.finish(lease, outcome);
+                    return modem_failed.map(|why| self.lost(why));
+                }
+            }
+        }
+        self.finish(lease, Outcome::Sent);
+        None
+    }
+
+    fn finish(&self, lease: Lease, outcome: Outcome) {
+        let id = lease.message.id;
+        let board = &self.pool.board;
+        board.record(&self.spec.id, &outcome, self.modem.commands_sent());
+        if let Err(e) = self.pool.queue.finish(lease, outcome) {
+            tracing::error!(id, error = %e, "cannot record the outcome of a message");
+        }
+    }
+}
+
+/// Maps an AT error to what happens to the message and, when the modem itself failed, why it
+/// must be brought up again.
+pub(super) fn classify(e: &AtError) -> (Outcome, Option<String>) {
+    let reason = e.to_string();
+    match e {
+        // After Ctrl-Z the PDU may have gone out: a retry may duplicate, and it counts.
+        AtError::Timeout {
+            maybe_sent: true, ..
+        } => (
+            Outcome::Retry {
+                reason: reason.clone(),
+                maybe_sent: true,
+            },
+            Some(format!("no answer: {reason}")),
+        ),
+        // Before the prompt nothing went out: the message is not at fault.
+        AtError::Timeout { .. } => (
+            Outcome::Requeue(reason.clone()),
+            Some(format!("no answer: {reason}")),
+        ),
+        AtError::Closed | AtError::Io(_) => (Outcome::Requeue(reason.clone()), Some(reason)),
+        // The modem restarted under the command: after Ctrl-Z the SMS may have gone out.
+        AtError::Rebooted { maybe_sent, .. } => (
+            if *maybe_sent {
+                Outcome::Retry {
+                    reason: reason.clone(),
+                    maybe_sent: true,
+                }
+            } else {
+                Outcome::Requeue(reason.clone())
+            },
+            Some(reason),
+        ),
+        _ => match e.class() {
+            ErrorClass::Permanent => (Outcome::Failed(reason), None),
+            ErrorClass::Temporary => (
+                Outcome::Retry {
+                    reason,
+                    maybe_sent: false,
+                },
+                None,
+            ),
+            ErrorClass::Busy => (Outcome::Busy(reason), None),
+            ErrorClass::ModemFatal => (Outcome::Requeue(reason.clone()), Some(reason)),
+        },
+    }
+}

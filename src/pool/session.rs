@@ -1,0 +1,202 @@
+//! One session on an open port: bring the modem up, read what waits on its SIM, then loop —
+//! URCs first (a reboot must stop sending at once), health polls when due, and a lease from
+//! the queue whenever the modem can send.
+
+use super::caps::Counter;
+use super::{End, ModemSpec, Pool};
+use crate::at::Urc;
+use crate::modem::{self, BringUpConfig, BringUpError, ModemHandle};
+use crate::queue::{now_ms, Wants};
+use crate::status::ModemState;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// A session's state between events.
+pub(super) struct Session<'a> {
+    pub spec: &'a ModemSpec,
+    pub pool: &'a Pool,
+    pub modem: ModemHandle,
+    pub counter: &'a mut Counter,
+    /// Registered on the network (as the last URC or poll said).
+    pub registered: bool,
+    /// Why the modem is degraded, besides the send cap (weak signal).
+    pub warning: Option<String>,
+    /// The memory `+CMGR`/`+CMGD` read from (`AT+CPMS` `<mem1>`), when known.
+    pub mem1: Option<String>,
+    wants: Wants,
+}
+
+pub(super) async fn run(
+    spec: &ModemSpec,
+    pool: &Pool,
+    cancel: &CancellationToken,
+    pin_rejected: &mut bool,
+    counter: &mut Counter,
+) -> End {
+    let port = match modem::open_serial(&spec.device, spec.baud) {
+        Ok(port) => port,
+        Err(e) => return End::Failed(ModemState::Offline, e.to_string()),
+    };
+    let engine_cancel = cancel.child_token();
+    let _stop_engine = engine_cancel.clone().drop_guard();
+    let (handle, urcs) = modem::spawn(port, spec.engine.clone(), engine_cancel);
+    let cfg = BringUpConfig {
+        pin: if *pin_rejected {
+            None
+        } else {
+            spec.pin.clone()
+        },
+        registration_timeout: spec.registration_timeout,
+        status_reports: spec.status_reports,
+    };
+    let info = match modem::bring_up(&handle, &cfg).await {
+        Ok(info) => info,
+        Err(e) => return bring_up_failed(e, pin_rejected),
+    };
+    tracing::info!(modem = %spec.id, manufacturer = %info.manufacturer, model = %info.model, "modem ready");
+    pool.board.set_ready(&spec.id, info);
+    let mut session = Session {
+        spec,
+        pool,
+        modem: handle,
+        counter,
+        registered: true,
+        warning: None,
+        mem1: None,
+        wants: pool.queue.wants(&spec.routes),
+    };
+    if let Err(end) = session.sweep_storage().await {
+        return end;
+    }
+    session.serve(urcs, cancel).await
+}
+
+fn bring_up_failed(e: BringUpError, pin_rejected: &mut bool) -> End {
+    if matches!(e, BringUpError::PinRejected) {
+        *pin_rejected = true;
+    }
+    // Once rejected, the PIN is withheld; keep saying why rather than "PIN required".
+    let e = match e {
+        BringUpError::PinRequired if *pin_rejected => BringUpError::PinRejected,
+        other => other,
+    };
+    let state = match e {
+        BringUpError::PinRejected
+        | BringUpError::PinRequired
+        | BringUpError::PukRequired
+        | BringUpError::NoSim => ModemState::SimLocked,
+        _ => ModemState::Offline,
+    };
+    End::Failed(state, e.to_string())
+}
+
+impl Session<'_> {
+    async fn serve(&mut self, mut urcs: mpsc::Receiver<Urc>, cancel: &CancellationToken) -> End {
+        let queue = self.pool.queue.clone();
+        let mut health = tokio::time::interval(self.spec.health_interval);
+        health.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        health.tick().await;
+        loop {
+            let capped = self.counter.wait(now_ms());
+            self.show_state(capped);
+            let can_send = self.registered && capped.is_none();
+            let cap_sleep = tokio::time::sleep(capped.unwrap_or(Duration::from_secs(3600)));
+            let wants = self.wants.clone();
+            let end = tokio::select! {
+                biased;
+                _ = cancel.cancelled() => Some(End::Cancelled),
+                urc = urcs.recv() => match urc {
+                    None => Some(End::Lost("port closed".into())),
+                    Some(urc) => self.on_urc(urc).await,
+                },
+                _ = health.tick() => self.health().await,
+                _ = cap_sleep, if capped.is_some() => None,
+                lease = queue.lease(&self.spec.id, &wants, cancel), if can_send => match lease {
+                    None => Some(End::Cancelled),
+                    Some(lease) => self.send(lease).await,
+                },
+            };
+            if let Some(end) = end {
+                return end;
+            }
+        }
+    }
+
+    /// Ready, or degraded and why.
+    fn show_state(&self, capped: Option<Duration>) {
+        if !self.registered {
+            return;
+        }
+        let reason = match (capped, &self.warning) {
+            (Some(wait), _) => Some(format!(
+                "send cap reached: sending again in {} s",
+                wait.as_secs().max(1)
+            )),
+            (None, Some(w)) => Some(w.clone()),
+            (None, None) => None,
+        };
+        let board = &self.pool.board;
+        match reason {
+            Some(r) => board.set_state(&self.spec.id, crate::status::ModemState::Degraded, Some(r)),
+            None if board.state(&self.spec.id) != Some(ModemState::Ready) => {
+                board.set_state(&self.spec.id, ModemState::Ready, None)
+            }
+            None => {}
+        }
+    }
+
+    async fn on_urc(&mut self, urc: Urc) -> Option<End> {
+        match urc {
+            Urc::Ready => Some(End::Lost("modem rebooted (RDY)".into())),
+            Urc::Boot => Some(End::Lost("modem rebooted (^BOOT)".into())),
+            Urc::SimNotReady => Some(End::Lost("SIM not ready (+CPIN: NOT READY)".into())),
+            Urc::NewMessage { mem, index } | Urc::StatusReportStored { mem, index } => {
+                self.read_stored(&mem, index).await.err()
+            }
+            Urc::StatusReport { pdu } => {
+                self.apply_report_pdu(&pdu);
+                None
+            }
+            Urc::Deliver { pdu } => {
+                self.receive_pdu(&pdu).await;
+                None
+            }
+            Urc::Registration { stat, .. } => {
+                self.set_registered(stat);
+                None
+            }
+            other => {
+                tracing::trace!(modem = %self.spec.id, ?other, "URC");
+                None
+            }
+        }
+    }
+
+    /// Follows the network: lost, the modem stops leasing (and says so) until it is back.
+    pub(super) fn set_registered(&mut self, stat: u8) {
+        let now = crate::at::command::is_registered(stat);
+        let text = crate::at::command::registration_text(stat);
+        self.pool
+            .board
+            .set_health(&self.spec.id, |i| i.registration = text.to_string());
+        if self.registered && !now {
+            tracing::warn!(modem = %self.spec.id, registration = text, "network lost");
+            self.pool.board.set_state(
+                &self.spec.id,
+                ModemState::Offline,
+                Some(format!("not registered: {text}")),
+            );
+        }
+        self.registered = now;
+    }
+
+    /// The modem stopped answering or its port died: mark it offline now (not after the next
+    /// bring-up attempt), and end the session.
+    pub(super) fn lost(&self, why: String) -> End {
+        self.pool
+            .board
+            .set_state(&self.spec.id, ModemState::Offline, Some(why.clone()));
+        End::Lost(why)
+    }
+}
