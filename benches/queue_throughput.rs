@@ -40,6 +40,10 @@ async fn scenario(modems: usize, latency_ms: u64, messages: usize) -> anyhow::Re
         queue: queue.clone(),
         board: board.clone(),
         inbox: otpgate::inbox::Inbox::open(store)?,
+        voice: otpgate::config::VoiceSettings {
+            ring_timeout: Duration::from_secs(45),
+            tts: Default::default(),
+        },
     };
     let cancel = CancellationToken::new();
     let mut sims = Vec::new();
@@ -66,8 +70,9 @@ async fn scenario(modems: usize, latency_ms: u64, messages: usize) -> anyhow::Re
             routes: Vec::new(),
             caps: Default::default(),
             health_interval: Duration::from_secs(30),
+            voice: Default::default(),
         };
-        board.register(&spec, queue.wants(&[]));
+        board.register(&spec, queue.wants(&[], false));
         workers.push(tokio::spawn(worker::run(
             spec,
             pool.clone(),
@@ -98,6 +103,7 @@ async fn scenario(modems: usize, latency_ms: u64, messages: usize) -> anyhow::Re
                 priority: PRIORITY_NORMAL,
                 not_after_ms: None,
                 origin: None,
+                voice: None,
             })
             .await
         }));

@@ -92,9 +92,11 @@ pub async fn run(
         queue: queue.clone(),
         board: board.clone(),
         inbox: inbox.clone(),
+        voice: config.voice.clone(),
     };
     for modem in &config.modems {
-        board.register(&modem.spec, queue.wants(&modem.spec.routes));
+        let voice = modem.spec.voice != crate::modem::voice::BackendConfig::None;
+        board.register(&modem.spec, queue.wants(&modem.spec.routes, voice));
         tracker.spawn(worker::run(
             modem.spec.clone(),
             pool.clone(),

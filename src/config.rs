@@ -5,6 +5,7 @@
 //! ([`Config`], defaults applied, values checked). Nothing else in the crate reads a config
 //! file or the environment.
 
+use crate::modem::voice::{BackendConfig, Vendor};
 use crate::modem::EngineConfig;
 use crate::otp::limits::LimitsConfig;
 use crate::otp_service::OtpConfig;
@@ -50,6 +51,8 @@ pub struct FileConfig {
     pub queue: QueueSection,
     #[serde(default)]
     pub otp: OtpSection,
+    #[serde(default)]
+    pub voice: VoiceSection,
     #[serde(default, rename = "modem")]
     pub modems: Vec<ModemSection>,
 }
@@ -85,6 +88,23 @@ pub struct OtpSection {
     pub allowed_country_codes: Option<Vec<u16>>,
 }
 
+/// `[voice]`: voice OTPs (Octopush `voice_sms`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoiceSection {
+    /// Calls placed before a voice OTP fails (default 3).
+    pub max_attempts: Option<u32>,
+    /// Seconds between two calls (default 60).
+    pub retry_delay_s: Option<u64>,
+    /// Seconds a call may ring before it counts as not answered (default 45).
+    pub ring_timeout_s: Option<u64>,
+    /// After the last failed call, send the code by SMS instead (default false: a voice OTP
+    /// never silently becomes an SMS).
+    pub sms_fallback: Option<bool>,
+    /// The espeak-ng program (default `espeak-ng` on the PATH).
+    pub tts_program: Option<PathBuf>,
+}
+
 /// One `[[modem]]`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -115,6 +135,12 @@ pub struct ModemSection {
     pub health_interval_s: Option<u64>,
     /// Ceiling of the reconnect backoff, milliseconds (default 30000).
     pub reconnect_max_ms: Option<u64>,
+    /// Voice backend: pcm-serial | modem-tts | modem-file | none (default none).
+    pub voice: Option<String>,
+    /// pcm-serial only: the modem's audio serial port.
+    pub voice_device: Option<PathBuf>,
+    /// modem-tts / modem-file: quectel | simcom (default: detected from +CGMI).
+    pub voice_vendor: Option<String>,
 }
 
 fn default_baud() -> u32 {
@@ -129,6 +155,13 @@ pub struct ModemConfig {
     pub simulated: Option<Duration>,
 }
 
+/// Voice settings the pool needs.
+#[derive(Debug, Clone)]
+pub struct VoiceSettings {
+    pub ring_timeout: Duration,
+    pub tts: crate::voice::Tts,
+}
+
 /// The validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -138,6 +171,8 @@ pub struct Config {
     pub routing: Routing,
     pub modems: Vec<ModemConfig>,
     pub otp: OtpConfig,
+    /// Voice OTP settings shared by the modems.
+    pub voice: VoiceSettings,
     /// Create the demo account at first start (embedded default only).
     pub demo_account: bool,
     /// Where the configuration came from, for messages.
@@ -170,6 +205,7 @@ impl Config {
             data_dir: None,
             queue: QueueSection::default(),
             otp: OtpSection::default(),
+            voice: VoiceSection::default(),
             modems: vec![ModemSection {
                 id: "sim0".into(),
                 device: PathBuf::from("otpgate-data/sim0.tty"),
@@ -186,6 +222,9 @@ impl Config {
                 max_per_day: None,
                 health_interval_s: None,
                 reconnect_max_ms: None,
+                voice: None,
+                voice_device: None,
+                voice_vendor: None,
             }],
         };
         let mut config = Self::validate(file, Path::new("<embedded default>"))
@@ -223,6 +262,24 @@ impl Config {
                 .backoff_max_ms
                 .map_or(defaults.backoff_max, Duration::from_millis),
             busy_delay: defaults.busy_delay,
+            voice_max_attempts: file
+                .voice
+                .max_attempts
+                .unwrap_or(defaults.voice_max_attempts)
+                .max(1),
+            voice_retry_delay: file
+                .voice
+                .retry_delay_s
+                .map_or(defaults.voice_retry_delay, Duration::from_secs),
+            voice_sms_fallback: file.voice.sms_fallback.unwrap_or(false),
+        };
+        let mut tts = crate::voice::Tts::default();
+        if let Some(program) = &file.voice.tts_program {
+            tts.program = program.clone();
+        }
+        let voice = VoiceSettings {
+            ring_timeout: Duration::from_secs(file.voice.ring_timeout_s.unwrap_or(45).max(1)),
+            tts,
         };
         if file.modems.is_empty() {
             return Err(invalid(
@@ -267,6 +324,7 @@ impl Config {
                 ),
                 ..EngineConfig::default()
             };
+            let voice = voice_backend(&m, &invalid)?;
             let spec = ModemSpec {
                 id: m.id,
                 device: m.device,
@@ -282,6 +340,7 @@ impl Config {
                     per_day: m.max_per_day,
                 },
                 health_interval: Duration::from_secs(m.health_interval_s.unwrap_or(30).max(1)),
+                voice,
             };
             let simulated = m
                 .simulated
@@ -317,10 +376,52 @@ impl Config {
             routing,
             modems,
             otp,
+            voice,
             demo_account: false,
             source: path.display().to_string(),
         })
     }
+}
+
+fn voice_backend(
+    m: &ModemSection,
+    invalid: &dyn Fn(String) -> ConfigError,
+) -> Result<BackendConfig, ConfigError> {
+    let vendor = match m.voice_vendor.as_deref() {
+        None => None,
+        Some(v) => match Vendor::detect(v) {
+            Some(vendor @ (Vendor::Quectel | Vendor::Simcom)) => Some(vendor),
+            _ => {
+                return Err(invalid(format!(
+                    "modem {}: voice_vendor {v:?}: use \"quectel\" or \"simcom\"",
+                    m.id
+                )))
+            }
+        },
+    };
+    Ok(match m.voice.as_deref().unwrap_or("none") {
+        "none" => BackendConfig::None,
+        "pcm-serial" => match &m.voice_device {
+            Some(device) => BackendConfig::PcmSerial {
+                device: device.clone(),
+                baud: m.baud,
+            },
+            None => {
+                return Err(invalid(format!(
+                    "modem {}: voice = \"pcm-serial\" needs voice_device (the modem's audio port)",
+                    m.id
+                )))
+            }
+        },
+        "modem-tts" => BackendConfig::ModemTts { vendor },
+        "modem-file" => BackendConfig::ModemFile { vendor },
+        other => {
+            return Err(invalid(format!(
+                "modem {}: voice = {other:?}: use pcm-serial, modem-tts, modem-file or none",
+                m.id
+            )))
+        }
+    })
 }
 
 fn otp_config(s: &OtpSection) -> OtpConfig {

@@ -76,6 +76,8 @@ pub struct CreateRequest {
     pub sender: Option<String>,
     /// Builds the SMS text from the code and the expiry (unix ms).
     pub render: Render,
+    /// A voice OTP: a call speaks the code (the SMS text is its fallback).
+    pub voice: Option<crate::queue::Voice>,
 }
 
 /// A created OTP.
@@ -163,13 +165,23 @@ impl OtpService {
         let expires_ms = now + req.ttl_s.saturating_mul(1000);
         let text = (req.render)(&code, expires_ms);
         let case_sensitive = req.alphabet.case_sensitive();
+        // A voice OTP's record holds the code to speak and the SMS text for a fallback.
+        let body = match &req.voice {
+            Some(_) => serde_json::to_string(&crate::queue::VoiceBody {
+                code: code.clone(),
+                sms: text.clone(),
+            })
+            .unwrap_or_default(),
+            None => text.clone(),
+        };
         let message = self.inner.queue.insert(NewMessage {
             to: req.number.e164.clone(),
-            text: text.clone(),
+            text: body,
             sensitive: true,
             priority: PRIORITY_OTP,
             not_after_ms: Some(expires_ms),
             origin: Some(format!("{} account {}", req.dialect, req.account)),
+            voice: req.voice.clone(),
         })?;
         let record = OtpRecord {
             digest: self

@@ -48,6 +48,8 @@ pub struct ModemStatus {
     pub info: ModemInfo,
     /// Destination prefixes it serves first.
     pub routes: Vec<String>,
+    /// Its voice backend (`none`: it takes no voice OTPs).
+    pub voice: &'static str,
     /// Messages it could take now (filled in when read).
     pub queue_depth: usize,
     pub sent: u64,
@@ -82,6 +84,7 @@ impl StatusBoard {
                 since_ms: now_ms(),
                 info: ModemInfo::default(),
                 routes: spec.routes.clone(),
+                voice: spec.voice.name(),
                 queue_depth: 0,
                 sent: 0,
                 failed: 0,
@@ -159,6 +162,11 @@ impl StatusBoard {
 
     pub fn snapshot(&self) -> Vec<ModemStatus> {
         self.read().values().cloned().collect()
+    }
+
+    /// At least one modem has a voice backend.
+    pub fn any_voice(&self) -> bool {
+        self.read().values().any(|s| s.voice != "none")
     }
 
     /// At least one modem can send.

@@ -28,7 +28,7 @@ pub struct CommandSpec {
     pub prefix: Option<String>,
     /// Answered by bare text lines (identity commands).
     pub bare: bool,
-    /// Waits for the `> ` prompt before its data (`+CMGS`).
+    /// Waits for the `> ` prompt (`+CMGS`) or `CONNECT` (`+QFUPL`) before its data.
     pub prompt: bool,
     /// Holds a secret (a SIM PIN): never logged.
     pub sensitive: bool,
@@ -222,6 +222,13 @@ impl Ingress {
     }
 
     fn final_result(&mut self, result: FinalResult, line: String) -> Option<Event> {
+        // `CONNECT` to a command waiting for its data (a file upload) is its prompt.
+        if let (FinalResult::Connect, Some(p)) = (&result, &mut self.pending) {
+            if p.awaiting_prompt {
+                p.awaiting_prompt = false;
+                return Some(Event::Prompt);
+            }
+        }
         match self.pending.take() {
             Some(p) => Some(Event::Done(match result {
                 FinalResult::Ok | FinalResult::Connect => Ok(p.lines),

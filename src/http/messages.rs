@@ -39,6 +39,11 @@ pub struct MessageView {
     pub to: String,
     pub state: crate::queue::State,
     pub attempts: u32,
+    /// `sms`, or `voice` for a voice OTP (still `voice` after an SMS fallback: see `voice`).
+    pub channel: &'static str,
+    pub voice: Option<crate::queue::Voice>,
+    /// The calls placed for a voice OTP.
+    pub calls: Vec<CallView>,
     pub total_parts: u8,
     pub parts: Vec<PartView>,
     pub maybe_duplicate: bool,
@@ -46,6 +51,17 @@ pub struct MessageView {
     pub created_ms: u64,
     pub not_after_ms: Option<u64>,
     pub history: Vec<crate::queue::message::Event>,
+}
+
+/// A call as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct CallView {
+    pub at_ms: u64,
+    pub modem: String,
+    /// `answered`, `busy`, `no-answer`, `rejected` or `failed`.
+    pub result: &'static str,
+    pub reason: Option<String>,
+    pub talk_ms: u64,
 }
 
 /// A part as the API shows it.
@@ -93,6 +109,19 @@ impl From<Message> for MessageView {
             attempts: m.attempts,
             total_parts: m.total_parts,
             parts: m.parts.into_iter().map(PartView::from).collect(),
+            channel: if m.voice.is_some() { "voice" } else { "sms" },
+            voice: m.voice,
+            calls: m
+                .calls
+                .into_iter()
+                .map(|c| CallView {
+                    at_ms: c.at_ms,
+                    modem: c.modem,
+                    result: c.result.as_str(),
+                    reason: c.reason,
+                    talk_ms: c.talk_ms,
+                })
+                .collect(),
             maybe_duplicate: m.maybe_duplicate,
             last_error: m.last_error,
             created_ms: m.created_ms,
@@ -161,6 +190,7 @@ pub async fn create(
             priority,
             not_after_ms,
             origin: Some(format!("api account {account}")),
+            voice: None,
         })
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;

@@ -111,6 +111,7 @@ async fn get_inner(
             max_attempts: state.otp.config().default_max_attempts,
             recipient_ip: None,
             channel: "sms".into(),
+            voice: None,
             sender,
             render: Box::new(move |code, _| {
                 otp::template::monsmspro(app_name.as_deref(), code, ttl_s.div_ceil(60))

@@ -130,6 +130,7 @@ async fn create_inner(
             max_attempts: state.otp.config().default_max_attempts,
             recipient_ip: None,
             channel: "sms".into(),
+            voice: None,
             sender: None,
             render: Box::new(move |code, _| {
                 otp::template::nomado(template.as_deref(), code).unwrap_or_else(|_| code.into())

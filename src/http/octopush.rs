@@ -18,6 +18,8 @@ use super::{auth, AppState};
 use crate::otp::limits::LimitHit;
 use crate::otp::{self, Alphabet};
 use crate::otp_service::{CreateRequest, ServiceError, VerifyBy};
+use crate::queue::Voice;
+use crate::voice::{Gender, Language};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
@@ -112,12 +114,30 @@ async fn generate_inner(
         Some(c) if c == "voice_sms" || c == "voice" => "voice_sms",
         _ => "sms",
     };
-    if channel == "voice_sms" {
-        return Err(bad(
-            101,
-            "channel voice_sms: no modem of this gateway has a voice backend configured".into(),
-        ));
-    }
+    let voice = if channel == "voice_sms" {
+        if !state.board.any_voice() {
+            return Err(bad(
+                101,
+                "channel voice_sms: no modem of this gateway has a voice backend configured".into(),
+            ));
+        }
+        // Lenient, as the provider: an unknown language or gender falls back to the default.
+        let language = f
+            .string_lenient("voice_language")
+            .and_then(|l| l.parse::<Language>().ok())
+            .unwrap_or(Language::EnUs);
+        let gender = f
+            .string_lenient("voice_gender")
+            .and_then(|g| g.parse::<Gender>().ok())
+            .unwrap_or(Gender::Female);
+        Some(Voice {
+            language: language.tag().to_string(),
+            gender: gender.as_str().to_string(),
+            fallen_back: false,
+        })
+    } else {
+        None
+    };
     let length = f
         .int_lenient("code_length")
         .unwrap_or(DEFAULT_LENGTH)
@@ -159,6 +179,7 @@ async fn generate_inner(
             max_attempts: max_wrong,
             recipient_ip,
             channel: channel.into(),
+            voice,
             sender,
             render: Box::new(move |code, expires_ms| {
                 otp::template::octopush(text.as_deref(), code, &local_hms(expires_ms))

@@ -38,10 +38,15 @@ enum Request {
         cmd: Command,
         reply: oneshot::Sender<Result<Vec<String>, AtError>>,
     },
-    Pdu {
-        tpdu_len: usize,
-        hex: String,
-        reply: oneshot::Sender<Result<u8, AtError>>,
+    /// A command that answers a prompt (`> `, or `CONNECT`) and then takes data.
+    Data {
+        cmd: Command,
+        data: Vec<u8>,
+        /// What the modem's echo of the data looks like (dropped), if it echoes.
+        echo: Option<String>,
+        /// For the answer after the data; `None` is the engine's submit timeout.
+        timeout: Option<Duration>,
+        reply: oneshot::Sender<Result<Vec<String>, AtError>>,
     },
     Escape {
         reply: oneshot::Sender<Result<(), AtError>>,
@@ -65,17 +70,38 @@ impl ModemHandle {
     /// Sends one SMS part in PDU mode: `AT+CMGS=<tpdu_len>`, the `> ` prompt, `hex` and
     /// Ctrl-Z; answers the message reference the network gave it. One command exchange.
     pub async fn send_pdu(&self, tpdu_len: usize, hex: &str) -> Result<u8, AtError> {
+        let cmd = command::send_pdu(tpdu_len);
+        let text = cmd.spec.text.clone();
+        let mut data = Vec::with_capacity(hex.len() + 1);
+        data.extend_from_slice(hex.as_bytes());
+        data.push(CTRL_Z);
+        let lines = self
+            .command_with_data(cmd, data, Some(hex.to_string()), None)
+            .await?;
+        command::parse_message_ref(&lines).ok_or_else(|| AtError::Unexpected {
+            command: text,
+            detail: "OK without +CMGS: <mr>".into(),
+        })
+    }
+
+    /// Runs a command that prompts for data (`> ` or `CONNECT`), writes `data`, and answers
+    /// the command's lines. A timeout after the data is `maybe_sent`.
+    pub async fn command_with_data(
+        &self,
+        cmd: Command,
+        data: Vec<u8>,
+        echo: Option<String>,
+        timeout: Option<Duration>,
+    ) -> Result<Vec<String>, AtError> {
         let (reply, rx) = oneshot::channel();
-        let hex = hex.to_string();
-        self.call(
-            Request::Pdu {
-                tpdu_len,
-                hex,
-                reply,
-            },
-            rx,
-        )
-        .await
+        let request = Request::Data {
+            cmd,
+            data,
+            echo,
+            timeout,
+            reply,
+        };
+        self.call(request, rx).await
     }
 
     /// Sends ESC (out of a prompt a crash may have left) and drops what the modem says next.
@@ -187,12 +213,14 @@ impl<P: AsyncRead + AsyncWrite + Unpin> Engine<P> {
                 let _ = reply.send(result);
                 gone
             }
-            Request::Pdu {
-                tpdu_len,
-                hex,
+            Request::Data {
+                cmd,
+                data,
+                echo,
+                timeout,
                 reply,
             } => {
-                let result = self.send_pdu(tpdu_len, &hex).await;
+                let result = self.with_data(&cmd, &data, echo.as_deref(), timeout).await;
                 let gone = port_gone(&result);
                 let _ = reply.send(result);
                 gone
@@ -220,43 +248,44 @@ impl<P: AsyncRead + AsyncWrite + Unpin> Engine<P> {
         }
     }
 
-    async fn send_pdu(&mut self, tpdu_len: usize, hex: &str) -> Result<u8, AtError> {
-        let cmd = command::send_pdu(tpdu_len);
-        let prompt_timeout = self.config.command_timeout;
-        self.begin(&cmd).await?;
+    async fn with_data(
+        &mut self,
+        cmd: &Command,
+        data: &[u8],
+        echo: Option<&str>,
+        timeout: Option<Duration>,
+    ) -> Result<Vec<String>, AtError> {
+        let prompt_timeout = cmd.timeout.unwrap_or(self.config.command_timeout);
+        self.begin(cmd).await?;
         match self.wait(Instant::now() + prompt_timeout).await {
             Ok(Event::Prompt) => {}
             Ok(Event::Done(Err(code))) => {
                 return Err(AtError::Failed {
-                    command: cmd.spec.text,
+                    command: cmd.spec.loggable().to_string(),
                     code,
                 })
             }
-            Ok(_) => return Err(self.unexpected(&cmd, "OK without a prompt")),
+            Ok(_) => return Err(self.unexpected(cmd, "OK without a prompt")),
             Err(e) => {
                 // The modem may be sitting in the prompt after all: get it out, or it would
-                // take our next command for PDU text.
+                // take our next command for data.
                 if matches!(e, AtError::Timeout { .. }) {
                     self.write(&[ESC]).await?;
                 }
-                return Err(self.timed_out(&cmd, e, prompt_timeout, false));
+                return Err(self.timed_out(cmd, e, prompt_timeout, false));
             }
         }
-        let mut data = Vec::with_capacity(hex.len() + 1);
-        data.extend_from_slice(hex.as_bytes());
-        data.push(CTRL_Z);
-        self.ingress.data_sent(hex);
-        self.write(&data).await?;
-        let submit_timeout = self.config.submit_timeout;
-        match self.wait(Instant::now() + submit_timeout).await {
-            Ok(Event::Done(Ok(lines))) => command::parse_message_ref(&lines)
-                .ok_or_else(|| self.unexpected(&cmd, "OK without +CMGS: <mr>")),
+        self.ingress.data_sent(echo.unwrap_or(""));
+        self.write(data).await?;
+        let timeout = timeout.unwrap_or(self.config.submit_timeout);
+        match self.wait(Instant::now() + timeout).await {
+            Ok(Event::Done(Ok(lines))) => Ok(lines),
             Ok(Event::Done(Err(code))) => Err(AtError::Failed {
-                command: cmd.spec.text,
+                command: cmd.spec.loggable().to_string(),
                 code,
             }),
-            Ok(_) => Err(self.unexpected(&cmd, "a second prompt")),
-            Err(e) => Err(self.timed_out(&cmd, e, submit_timeout, true)),
+            Ok(_) => Err(self.unexpected(cmd, "a second prompt")),
+            Err(e) => Err(self.timed_out(cmd, e, timeout, true)),
         }
     }
 

@@ -12,6 +12,7 @@
 pub mod bringup;
 pub mod engine;
 pub mod serial;
+pub mod voice;
 
 pub use bringup::{bring_up, BringUpConfig, BringUpError, ModemInfo};
 pub use engine::{spawn, ModemHandle};

@@ -14,6 +14,7 @@
 //! - [`inbound`]: `+CMTI`/`+CMT` (received SMS) and `+CDS`/`+CDSI` (status reports).
 //! - [`health`]: periodic `+CSQ`, `+CREG`/`+CEREG`, `+COPS?`, `+CPIN?`.
 //! - [`caps`]: per-modem send caps.
+//! - [`voice`]: a voice OTP: the call, the code played, the result on the message.
 //!
 //! Faults and what the worker does: the device vanishes (USB unplug) or an I/O error — the
 //! modem task ends, the worker closes the port and reopens the same path with a bounded
@@ -27,6 +28,7 @@ mod health;
 mod inbound;
 mod send;
 mod session;
+mod voice;
 
 pub use caps::Caps;
 
@@ -55,6 +57,8 @@ pub struct ModemSpec {
     pub caps: Caps,
     /// How often an idle modem's signal, registration and SIM are read.
     pub health_interval: Duration,
+    /// The voice backend (none: this modem takes no voice OTPs).
+    pub voice: crate::modem::voice::BackendConfig,
 }
 
 /// What every worker shares.
@@ -63,6 +67,7 @@ pub struct Pool {
     pub queue: Queue,
     pub board: StatusBoard,
     pub inbox: Inbox,
+    pub voice: crate::config::VoiceSettings,
 }
 
 /// The first reconnect delay; doubles up to [`ModemSpec::max_backoff`].

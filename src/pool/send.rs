@@ -12,6 +12,16 @@ impl Session<'_> {
     /// Sends every missing part of the leased message and records the outcome. Answers how
     /// the session ends when the modem itself failed.
     pub(super) async fn send(&mut self, mut lease: Lease) -> Option<End> {
+        // A voice OTP whose calls failed goes as the SMS its record carries.
+        if lease.message.voice.is_some() {
+            match serde_json::from_str::<crate::queue::VoiceBody>(&lease.text) {
+                Ok(body) => lease.text = body.sms,
+                Err(_) => {
+                    self.finish(lease, Outcome::Failed("unreadable voice OTP record".into()));
+                    return None;
+                }
+            }
+        }
         let msg = &lease.message;
         let opts = SubmitOptions {
             validity: msg.not_after_ms.map(|t| {
@@ -56,7 +66,7 @@ impl Session<'_> {
         None
     }
 
-    fn finish(&self, lease: Lease, outcome: Outcome) {
+    pub(super) fn finish(&self, lease: Lease, outcome: Outcome) {
         let id = lease.message.id;
         let board = &self.pool.board;
         board.record(&self.spec.id, &outcome, self.modem.commands_sent());

@@ -5,6 +5,7 @@
 use super::caps::Counter;
 use super::{End, ModemSpec, Pool};
 use crate::at::Urc;
+use crate::modem::voice::Backend;
 use crate::modem::{self, BringUpConfig, BringUpError, ModemHandle};
 use crate::queue::{now_ms, Wants};
 use crate::status::ModemState;
@@ -24,7 +25,18 @@ pub(super) struct Session<'a> {
     pub warning: Option<String>,
     /// The memory `+CMGR`/`+CMGD` read from (`AT+CPMS` `<mem1>`), when known.
     pub mem1: Option<String>,
+    /// How this modem speaks a voice OTP; `None`: it takes none.
+    pub backend: Option<Backend>,
     wants: Wants,
+}
+
+/// What one turn of the session loop saw.
+enum Step {
+    End(End),
+    Urc(Option<Urc>),
+    Health,
+    CapOver,
+    Lease(Option<Box<crate::queue::Lease>>),
 }
 
 pub(super) async fn run(
@@ -55,6 +67,14 @@ pub(super) async fn run(
         Err(e) => return bring_up_failed(e, pin_rejected),
     };
     tracing::info!(modem = %spec.id, manufacturer = %info.manufacturer, model = %info.model, "modem ready");
+    let backend = match Backend::new(&spec.voice, &info.manufacturer, pool.voice.tts.clone()) {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(modem = %spec.id, error = %e, "no voice on this modem");
+            pool.board.note_error(&spec.id, format!("voice: {e}"));
+            None
+        }
+    };
     pool.board.set_ready(&spec.id, info);
     let mut session = Session {
         spec,
@@ -64,7 +84,8 @@ pub(super) async fn run(
         registered: true,
         warning: None,
         mem1: None,
-        wants: pool.queue.wants(&spec.routes),
+        wants: pool.queue.wants(&spec.routes, backend.is_some()),
+        backend,
     };
     if let Err(end) = session.sweep_storage().await {
         return end;
@@ -103,19 +124,27 @@ impl Session<'_> {
             let can_send = self.registered && capped.is_none();
             let cap_sleep = tokio::time::sleep(capped.unwrap_or(Duration::from_secs(3600)));
             let wants = self.wants.clone();
-            let end = tokio::select! {
+            let step = tokio::select! {
                 biased;
-                _ = cancel.cancelled() => Some(End::Cancelled),
-                urc = urcs.recv() => match urc {
-                    None => Some(End::Lost("port closed".into())),
-                    Some(urc) => self.on_urc(urc).await,
-                },
-                _ = health.tick() => self.health().await,
-                _ = cap_sleep, if capped.is_some() => None,
-                lease = queue.lease(&self.spec.id, &wants, cancel), if can_send => match lease {
-                    None => Some(End::Cancelled),
-                    Some(lease) => self.send(lease).await,
-                },
+                _ = cancel.cancelled() => Step::End(End::Cancelled),
+                urc = urcs.recv() => Step::Urc(urc),
+                _ = health.tick() => Step::Health,
+                _ = cap_sleep, if capped.is_some() => Step::CapOver,
+                lease = queue.lease(&self.spec.id, &wants, cancel), if can_send => {
+                    Step::Lease(lease.map(Box::new))
+                }
+            };
+            let end = match step {
+                Step::End(end) => Some(end),
+                Step::Urc(None) => Some(End::Lost("port closed".into())),
+                Step::Urc(Some(urc)) => self.on_urc(urc).await,
+                Step::Health => self.health().await,
+                Step::CapOver => None,
+                Step::Lease(None) => Some(End::Cancelled),
+                Step::Lease(Some(lease)) if lease.message.is_call() => {
+                    self.call(*lease, &mut urcs).await
+                }
+                Step::Lease(Some(lease)) => self.send(*lease).await,
             };
             if let Some(end) = end {
                 return end;
@@ -146,7 +175,7 @@ impl Session<'_> {
         }
     }
 
-    async fn on_urc(&mut self, urc: Urc) -> Option<End> {
+    pub(super) async fn on_urc(&mut self, urc: Urc) -> Option<End> {
         match urc {
             Urc::Ready => Some(End::Lost("modem rebooted (RDY)".into())),
             Urc::Boot => Some(End::Lost("modem rebooted (^BOOT)".into())),

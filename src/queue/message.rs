@@ -64,6 +64,54 @@ pub enum PartStatus {
     Failed { at_ms: u64, reason: String },
 }
 
+/// A voice OTP (Octopush `voice_sms`): a call that speaks the code instead of an SMS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Voice {
+    /// A `voice_language` tag (`fr-FR`, ...).
+    pub language: String,
+    /// `male` or `female`.
+    pub gender: String,
+    /// The calls failed and the configuration allows an SMS instead: it now goes as one.
+    pub fallen_back: bool,
+}
+
+/// How one call attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CallResult {
+    /// Answered, and the code was played.
+    Answered,
+    Busy,
+    /// Rang until the ring timeout (or the network's `NO ANSWER`).
+    NoAnswer,
+    /// Refused or cut before it was answered (`NO CARRIER`).
+    Rejected,
+    /// Could not be placed, or broke during playback.
+    Failed,
+}
+
+impl CallResult {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallResult::Answered => "answered",
+            CallResult::Busy => "busy",
+            CallResult::NoAnswer => "no-answer",
+            CallResult::Rejected => "rejected",
+            CallResult::Failed => "failed",
+        }
+    }
+}
+
+/// One call placed for a voice OTP.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallAttempt {
+    pub at_ms: u64,
+    pub modem: String,
+    pub result: CallResult,
+    pub reason: Option<String>,
+    /// From answer to hang-up.
+    pub talk_ms: u64,
+}
+
 /// A state change, kept for the operator (`GET /v1/messages/{id}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
@@ -104,6 +152,10 @@ pub struct Message {
     /// Who asked for it (API dialect, account); free text for the operator.
     pub origin: Option<String>,
     pub history: Vec<Event>,
+    /// Set for a voice OTP: the body then holds the code and the fallback SMS text.
+    pub voice: Option<Voice>,
+    /// The calls placed for a voice OTP.
+    pub calls: Vec<CallAttempt>,
 }
 
 impl Message {
@@ -119,6 +171,11 @@ impl Message {
             state,
             note,
         });
+    }
+
+    /// Whether this message is (still) a call rather than an SMS.
+    pub fn is_call(&self) -> bool {
+        self.voice.as_ref().is_some_and(|v| !v.fallen_back)
     }
 
     /// Whether part `seq` has already been accepted by the network.
@@ -187,6 +244,8 @@ mod tests {
             parts: Vec::new(),
             origin: None,
             history: Vec::new(),
+            voice: None,
+            calls: Vec::new(),
         }
     }
 

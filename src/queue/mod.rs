@@ -18,7 +18,10 @@ mod outcome;
 mod reports;
 mod sched;
 
-pub use message::{now_ms, Message, Part, PartStatus, State, PRIORITY_NORMAL, PRIORITY_OTP};
+pub use message::{
+    now_ms, CallAttempt, CallResult, Message, Part, PartStatus, State, Voice, PRIORITY_NORMAL,
+    PRIORITY_OTP,
+};
 pub use reports::ReportOutcome;
 pub use sched::Wants;
 
@@ -74,6 +77,12 @@ pub struct RetryPolicy {
     pub backoff_max: Duration,
     /// Wait after a "modem busy" answer.
     pub busy_delay: Duration,
+    /// Calls placed for a voice OTP before it fails (or falls back to SMS).
+    pub voice_max_attempts: u32,
+    /// Wait between two calls of a voice OTP (busy, no answer, ...).
+    pub voice_retry_delay: Duration,
+    /// After the last failed call, send the code by SMS instead.
+    pub voice_sms_fallback: bool,
 }
 
 impl Default for RetryPolicy {
@@ -83,6 +92,9 @@ impl Default for RetryPolicy {
             backoff_base: Duration::from_secs(2),
             backoff_max: Duration::from_secs(300),
             busy_delay: Duration::from_millis(500),
+            voice_max_attempts: 3,
+            voice_retry_delay: Duration::from_secs(60),
+            voice_sms_fallback: false,
         }
     }
 }
@@ -96,6 +108,16 @@ pub struct NewMessage {
     pub priority: u8,
     pub not_after_ms: Option<u64>,
     pub origin: Option<String>,
+    /// A voice OTP: the text is then [`VoiceBody`] as JSON.
+    pub voice: Option<Voice>,
+}
+
+/// The sealed body of a voice OTP: the code to speak and the SMS to send should the calls fail
+/// and the configuration allow a fallback.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct VoiceBody {
+    pub code: String,
+    pub sms: String,
 }
 
 /// A message handed to one worker; the worker reports back through [`Queue::finish`].
@@ -243,6 +265,8 @@ impl Queue {
             parts: Vec::new(),
             origin: new.origin,
             history: Vec::new(),
+            voice: new.voice,
+            calls: Vec::new(),
         };
         msg.set_state(State::Queued, now, None);
         self.persist(&msg)?;
@@ -278,13 +302,14 @@ impl Queue {
     }
 
     /// The route groups a modem routing `prefixes` serves.
-    pub fn wants(&self, prefixes: &[String]) -> Wants {
+    pub fn wants(&self, prefixes: &[String], voice: bool) -> Wants {
         let sched = self.lock();
         Wants {
             own: prefixes
                 .iter()
                 .filter_map(|p| sched.group_of_prefix(p))
                 .collect(),
+            voice,
         }
     }
 
@@ -394,8 +419,14 @@ impl Queue {
     }
 
     fn schedule_msg(&self, msg: &Message) {
-        self.lock()
-            .insert(msg.priority, msg.id, &msg.to, msg.next_try_ms, now_ms());
+        self.lock().insert(
+            msg.priority,
+            msg.id,
+            &msg.to,
+            msg.is_call(),
+            msg.next_try_ms,
+            now_ms(),
+        );
         // Every idle worker looks: a routed message may suit only some of them.
         self.inner.wake.notify_waiters();
     }

@@ -1,7 +1,7 @@
 //! How a sending attempt ends: parts accepted one by one, then an [`Outcome`] that the error
 //! classes chose (see the module docs of [`crate::queue`]).
 
-use super::message::{Message, Part, State};
+use super::message::{CallAttempt, Message, Part, State};
 use super::{drop_body, now_ms, Lease, Outcome, Queue, QueueError, RetryPolicy};
 use crate::store::{schema, StoreError};
 use std::time::Duration;
@@ -26,6 +26,18 @@ impl Queue {
         Ok(())
     }
 
+    /// Records one call placed for a voice OTP.
+    pub fn call_placed(&self, lease: &mut Lease, call: CallAttempt) -> Result<(), QueueError> {
+        lease.message.calls.push(call.clone());
+        self.modify(lease.message.id, |m| {
+            if m.calls.len() >= 32 {
+                m.calls.remove(0);
+            }
+            m.calls.push(call.clone());
+        })?;
+        Ok(())
+    }
+
     /// Ends an attempt.
     pub fn finish(&self, lease: Lease, outcome: Outcome) -> Result<(), QueueError> {
         let now = now_ms();
@@ -41,6 +53,9 @@ impl Queue {
 }
 
 fn apply(msg: &mut Message, outcome: &Outcome, policy: &RetryPolicy, now: u64) {
+    if msg.is_call() {
+        return apply_call(msg, outcome, policy, now);
+    }
     match outcome {
         Outcome::Sent => {
             msg.last_error = None;
@@ -83,4 +98,52 @@ fn requeue(msg: &mut Message, now: u64, delay: Duration, reason: &str) {
     msg.next_try_ms = now + u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
     msg.set_state(State::Queued, now, Some(format!("retry: {reason}")));
     msg.last_error = Some(reason.to_string());
+}
+
+/// A voice OTP's attempt: answered is delivered (the callee heard the code); a failed call is
+/// retried after the voice delay, up to the voice attempts, then fails — or, when the
+/// configuration asks for it, goes out as an SMS instead. Never silently an SMS otherwise.
+fn apply_call(msg: &mut Message, outcome: &Outcome, policy: &RetryPolicy, now: u64) {
+    match outcome {
+        Outcome::Sent => {
+            msg.last_error = None;
+            msg.set_state(
+                State::Delivered,
+                now,
+                Some("call answered, code played".into()),
+            );
+            drop_body(msg);
+        }
+        Outcome::Retry { reason, .. } if msg.attempts >= policy.voice_max_attempts => {
+            if policy.voice_sms_fallback {
+                if let Some(v) = msg.voice.as_mut() {
+                    v.fallen_back = true;
+                }
+                msg.attempts = 0;
+                let note = format!(
+                    "{} calls failed ({reason}): sending an SMS instead",
+                    msg.calls.len()
+                );
+                msg.last_error = Some(reason.clone());
+                msg.next_try_ms = now;
+                msg.set_state(State::Queued, now, Some(note));
+            } else {
+                let note = format!("gave up after {} calls: {reason}", msg.attempts);
+                msg.set_state(State::Failed, now, Some(note));
+                msg.last_error = Some(reason.clone());
+                drop_body(msg);
+            }
+        }
+        Outcome::Retry { reason, .. } => requeue(msg, now, policy.voice_retry_delay, reason),
+        Outcome::Failed(reason) => {
+            msg.set_state(State::Failed, now, Some(reason.clone()));
+            msg.last_error = Some(reason.clone());
+            drop_body(msg);
+        }
+        Outcome::Busy(reason) => requeue(msg, now, policy.busy_delay, reason),
+        Outcome::Requeue(reason) => {
+            msg.attempts = msg.attempts.saturating_sub(1);
+            requeue(msg, now, Duration::ZERO, reason);
+        }
+    }
 }

@@ -27,12 +27,18 @@ struct Group {
 pub struct Wants {
     /// The route groups it serves first (besides group 0).
     pub own: Vec<GroupId>,
+    /// It can place voice calls (it has a voice backend).
+    pub voice: bool,
 }
+
+/// The group of voice OTPs: only modems with a voice backend take them, routes aside.
+const VOICE: GroupId = GroupId::MAX;
 
 pub(crate) struct Schedule {
     /// (prefix, group), longest prefix first.
     prefixes: Vec<(String, GroupId)>,
     groups: Vec<Group>,
+    voice: Group,
     delayed: BTreeSet<(u64, u8, u64, GroupId)>,
     /// A routed message waits this long for one of its modems before any modem may take it.
     fallback_ms: u64,
@@ -60,6 +66,7 @@ impl Schedule {
         Self {
             prefixes,
             groups,
+            voice: Group::default(),
             delayed: BTreeSet::new(),
             fallback_ms: u64::try_from(fallback.as_millis()).unwrap_or(u64::MAX),
         }
@@ -81,8 +88,16 @@ impl Schedule {
             .map_or(0, |(_, g)| *g)
     }
 
-    pub(crate) fn insert(&mut self, priority: u8, id: u64, to: &str, due_ms: u64, now_ms: u64) {
-        let group = self.group_of(to);
+    pub(crate) fn insert(
+        &mut self,
+        priority: u8,
+        id: u64,
+        to: &str,
+        call: bool,
+        due_ms: u64,
+        now_ms: u64,
+    ) {
+        let group = if call { VOICE } else { self.group_of(to) };
         if due_ms <= now_ms {
             self.make_ready(group, priority, id, now_ms);
         } else {
@@ -91,6 +106,10 @@ impl Schedule {
     }
 
     fn make_ready(&mut self, group: GroupId, priority: u8, id: u64, now_ms: u64) {
+        if group == VOICE {
+            self.voice.ready.insert((priority, id));
+            return;
+        }
         if let Some(g) = self.groups.get_mut(usize::from(group)) {
             g.ready.insert((priority, id));
             if group != 0 {
@@ -100,7 +119,9 @@ impl Schedule {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.groups.iter().map(|g| g.ready.len()).sum::<usize>() + self.delayed.len()
+        self.groups.iter().map(|g| g.ready.len()).sum::<usize>()
+            + self.voice.ready.len()
+            + self.delayed.len()
     }
 
     /// Messages `wants` could take right now.
@@ -110,7 +131,12 @@ impl Schedule {
             .enumerate()
             .filter(|(i, _)| *i == 0 || wants.own.iter().any(|g| usize::from(*g) == *i))
             .map(|(_, g)| g.ready.len())
-            .sum()
+            .sum::<usize>()
+            + if wants.voice {
+                self.voice.ready.len()
+            } else {
+                0
+            }
     }
 
     /// The next id `wants` may take now, or how long until something may change.
@@ -145,7 +171,18 @@ impl Schedule {
                 best = Some((head, i));
             }
         }
+        if wants.voice {
+            if let Some(&head) = self.voice.ready.first() {
+                if best.is_none_or(|(b, _)| head < b) {
+                    best = Some((head, usize::from(VOICE)));
+                }
+            }
+        }
         if let Some((entry, i)) = best {
+            if i == usize::from(VOICE) {
+                self.voice.ready.remove(&entry);
+                return (Some(entry.1), None);
+            }
             if let Some(g) = self.groups.get_mut(i) {
                 g.ready.remove(&entry);
                 g.since.remove(&entry.1);
@@ -172,10 +209,10 @@ mod tests {
     #[test]
     fn priority_then_age_then_backoff() {
         let mut s = Schedule::default();
-        s.insert(5, 1, "+331", 0, 100);
-        s.insert(0, 3, "+331", 0, 100);
-        s.insert(0, 2, "+331", 0, 100);
-        s.insert(0, 4, "+331", 150, 100);
+        s.insert(5, 1, "+331", false, 0, 100);
+        s.insert(0, 3, "+331", false, 0, 100);
+        s.insert(0, 2, "+331", false, 0, 100);
+        s.insert(0, 4, "+331", false, 150, 100);
         assert_eq!(s.pop_due(100, &any()).0, Some(2));
         assert_eq!(s.pop_due(100, &any()).0, Some(3));
         assert_eq!(s.pop_due(100, &any()).0, Some(1));
@@ -193,16 +230,17 @@ mod tests {
         let mut s = Schedule::new(&prefixes, Duration::from_millis(1000));
         let orange = Wants {
             own: vec![s.group_of_prefix("+3361").unwrap()],
+            voice: false,
         };
         let general = any();
         assert_eq!(
             s.group_of("+33612345678"),
             s.group_of_prefix("+33612").unwrap()
         );
-        s.insert(0, 1, "+33611111111", 0, 0); // +3361
-        s.insert(0, 2, "+32470000000", 0, 0); // +32
-        s.insert(5, 3, "+44700000000", 0, 0); // no route
-                                              // The general modem takes the unrouted message and waits for the routed ones.
+        s.insert(0, 1, "+33611111111", false, 0, 0); // +3361
+        s.insert(0, 2, "+32470000000", false, 0, 0); // +32
+        s.insert(5, 3, "+44700000000", false, 0, 0); // no route
+                                                     // The general modem takes the unrouted message and waits for the routed ones.
         assert_eq!(s.pop_due(10, &general).0, Some(3));
         let (none, wait) = s.pop_due(10, &general);
         assert_eq!((none, wait), (None, Some(Duration::from_millis(990))));
@@ -212,5 +250,21 @@ mod tests {
         // After the fallback the +32 message goes out through anyone.
         assert_eq!(s.pop_due(1000, &general).0, Some(2));
         assert_eq!(s.len(), 0);
+    }
+
+    #[test]
+    fn calls_go_only_to_voice_modems() {
+        let mut s = Schedule::default();
+        s.insert(0, 1, "+33611111111", true, 0, 0);
+        s.insert(5, 2, "+33611111111", false, 0, 0);
+        let sms_only = any();
+        let voice = Wants {
+            own: vec![],
+            voice: true,
+        };
+        assert_eq!(s.pop_due(0, &sms_only).0, Some(2));
+        assert_eq!(s.pop_due(0, &sms_only), (None, None));
+        assert_eq!(s.ready_for(&voice), 1);
+        assert_eq!(s.pop_due(0, &voice).0, Some(1));
     }
 }

@@ -238,3 +238,20 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn connect_is_the_prompt_of_an_upload() {
+    let spec = CommandSpec::with_prompt("AT+QFUPL=\"a.wav\",4,10", "+QFUPL:");
+    let mut ing = Ingress::new();
+    ing.start(spec);
+    ing.push(b"\r\nCONNECT\r\n");
+    assert_eq!(ing.next_event(), Some(Event::Prompt));
+    ing.data_sent("");
+    ing.push(b"\r\n+QFUPL: 4,3a2b\r\n\r\nOK\r\n");
+    assert_eq!(ing.next_event(), Some(ok(&["+QFUPL: 4,3a2b"])));
+    // Without a data phase CONNECT still ends a command (a data call).
+    let mut ing = Ingress::new();
+    ing.start(CommandSpec::plain("ATD123"));
+    ing.push(b"\r\nCONNECT 9600\r\n");
+    assert_eq!(ing.next_event(), Some(ok(&[])));
+}
