@@ -7,6 +7,7 @@
 //! | `otps`      | OTP token (24 hex chars) | [`crate::otp::OtpRecord`] ([`encode`])  |
 //! | `otp_latest`| account `\0` E.164 number | token of the last OTP sent there        |
 //! | `part_refs` | modem `\0` TP-MR          | message id (u64 BE) and part number     |
+//! | `webhook_outbox` | event id, u64 BE    | the event's JSON body as POSTed ([`crate::webhook`]) |
 //!
 //! Ids come from sled's `generate_id`, so big-endian keys iterate in creation order.
 //!
@@ -92,6 +93,9 @@ pub fn part_ref_parse(value: &[u8]) -> Option<(u64, u8)> {
     let id: [u8; 8] = value.get(..8)?.try_into().ok()?;
     Some((u64::from_be_bytes(id), *value.get(8)?))
 }
+
+/// Webhook events not yet taken by the receiver, oldest first (see [`crate::webhook`]).
+pub const WEBHOOK_OUTBOX: &str = "webhook_outbox";
 
 /// The key of a message record.
 pub fn message_key(id: u64) -> [u8; 8] {
