@@ -3,3 +3,4 @@ mod foundation;
 pub mod harness;
 mod modems;
 mod otp;
+mod webhooks;
