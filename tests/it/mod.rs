@@ -3,4 +3,5 @@ mod foundation;
 pub mod harness;
 mod modems;
 mod otp;
+mod probe;
 mod webhooks;
