@@ -78,6 +78,14 @@ pub async fn run(
 
     let cancel = CancellationToken::new();
     let tracker = TaskTracker::new();
+    // Webhooks: the listener is set before any worker can change a message.
+    if let Some(hook) = &config.webhook {
+        let (listener, delivery) =
+            crate::webhook::open(&store, hook.clone()).context("opening the webhook outbox")?;
+        queue.set_listener(listener);
+        tracker.spawn(delivery.run(cancel.child_token()));
+        tracing::info!(url = %hook.url, "webhook events enabled");
+    }
     {
         let path = crate::control::socket_path(&config.data_dir);
         let accounts = accounts.clone();

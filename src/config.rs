@@ -55,6 +55,8 @@ pub struct FileConfig {
     pub voice: VoiceSection,
     #[serde(default, rename = "modem")]
     pub modems: Vec<ModemSection>,
+    /// `[webhook]`: optional; see [`crate::webhook::WebhookSection`].
+    pub webhook: Option<crate::webhook::WebhookSection>,
 }
 
 /// `[queue]`: retry policy.
@@ -173,6 +175,8 @@ pub struct Config {
     pub otp: OtpConfig,
     /// Voice OTP settings shared by the modems.
     pub voice: VoiceSettings,
+    /// Where state changes are POSTed, if anywhere.
+    pub webhook: Option<crate::webhook::WebhookConfig>,
     /// Create the demo account at first start (embedded default only).
     pub demo_account: bool,
     /// Where the configuration came from, for messages.
@@ -226,6 +230,7 @@ impl Config {
                 voice_device: None,
                 voice_vendor: None,
             }],
+            webhook: None,
         };
         let mut config = Self::validate(file, Path::new("<embedded default>"))
             .unwrap_or_else(|e| unreachable!("the embedded default is valid: {e}"));
@@ -348,6 +353,12 @@ impl Config {
             modems.push(ModemConfig { spec, simulated });
         }
         let otp = otp_config(&file.otp);
+        let webhook = file
+            .webhook
+            .as_ref()
+            .map(crate::webhook::WebhookConfig::from_section)
+            .transpose()
+            .map_err(|e| invalid(format!("[webhook] {e}")))?;
         let mut prefixes: Vec<String> = modems.iter().flat_map(|m| m.spec.routes.clone()).collect();
         prefixes.sort();
         prefixes.dedup();
@@ -377,6 +388,7 @@ impl Config {
             modems,
             otp,
             voice,
+            webhook,
             demo_account: false,
             source: path.display().to_string(),
         })
@@ -477,5 +489,25 @@ mod tests {
         assert!(e.to_string().contains("no [[modem]]"));
         let e = Config::parse("[[modem]]\nid=\"a\"\ndevice=\"/d\"\npin=\"12\"", p).unwrap_err();
         assert!(e.to_string().contains("pin"));
+    }
+
+    #[test]
+    fn webhook_section() {
+        let p = Path::new("x.toml");
+        let modem = "[[modem]]\nid=\"a\"\ndevice=\"/d\"\n";
+        let parse = |hook: &str| Config::parse(&format!("{hook}\n{modem}"), p);
+        assert!(parse("").unwrap().webhook.is_none());
+        let c = parse("[webhook]\nurl = \"http://10.0.0.5:8080/otpgate/events\"\nsecret = \"k\"\ntimeout_ms = 2000\nmax_backoff_ms = 30000").unwrap();
+        let w = c.webhook.unwrap();
+        assert_eq!((w.target.port, w.timeout.as_millis()), (8080, 2000));
+        for (hook, needle) in [
+            ("[webhook]\nurl = \"https://h/e\"", "reverse proxy"),
+            ("[webhook]\nurl = \"h/e\"", "http://"),
+            ("[webhook]\nurl = \"http://h/e\"\nretries = 3", "retries"),
+            ("[webhook]\nsecret = \"k\"", "url"),
+        ] {
+            let e = parse(hook).unwrap_err().to_string();
+            assert!(e.contains(needle), "{hook}: {e}");
+        }
     }
 }

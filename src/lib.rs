@@ -21,6 +21,7 @@
 //! - [`accounts`]: API logins and hashed keys. [`control`]: the socket the `keys` CLI uses.
 //! - [`http`]: the axum API: the Nomado, MonSMSPro and Octopush dialects and our own.
 //! - [`sim`]: the simulated modem on a real pseudo-terminal (its own PDU decoder, on purpose).
+//! - [`webhook`]: state changes as events in a sled outbox, POSTed to a configured URL.
 //! - [`voice`]: what a `voice_sms` call says and its audio: the script of a code in 13
 //!   languages, espeak-ng run as a child process, WAV, resampling to 8 kHz.
 //!
@@ -49,3 +50,4 @@ pub mod sms;
 pub mod status;
 pub mod store;
 pub mod voice;
+pub mod webhook;

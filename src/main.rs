@@ -43,6 +43,18 @@ enum Command {
         #[arg(long, short, global = true)]
         config: Option<PathBuf>,
     },
+    /// Modem tools.
+    Modem {
+        #[command(subcommand)]
+        action: ModemAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ModemAction {
+    /// Open a device, bring the modem up read-only and print what it found (identity, SIM,
+    /// network, SMS and voice support), or why it could not.
+    Probe(otpgate::modem::probe::ProbeArgs),
 }
 
 #[derive(Subcommand)]
@@ -77,6 +89,10 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Keys { action, config } => keys(action, config),
+        // Its own exit codes, one per way it can fail.
+        Command::Modem {
+            action: ModemAction::Probe(args),
+        } => return otpgate::modem::probe::run_command(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -115,7 +115,8 @@ pub async fn bring_up(
     Ok(info)
 }
 
-async fn sync(modem: &ModemHandle) -> Result<(), BringUpError> {
+/// `AT` until it answers (three short tries); ERROR counts as an answer.
+pub async fn sync(modem: &ModemHandle) -> Result<(), BringUpError> {
     for _ in 0..SYNC_TRIES {
         match modem
             .command(command::attention().with_timeout(SYNC_TIMEOUT))
@@ -132,17 +133,20 @@ async fn sync(modem: &ModemHandle) -> Result<(), BringUpError> {
     Err(BringUpError::NoAnswer)
 }
 
-async fn ident(modem: &ModemHandle, which: Identity) -> Option<String> {
+/// An identity command's value; `None` when it fails or answers nothing.
+pub async fn ident(modem: &ModemHandle, which: Identity) -> Option<String> {
     bare(modem, command::identity(which)).await
 }
 
-async fn bare(modem: &ModemHandle, cmd: Command) -> Option<String> {
+/// A bare-text answer's value; `None` when it fails or answers nothing.
+pub async fn bare(modem: &ModemHandle, cmd: Command) -> Option<String> {
     let lines = modem.command(cmd).await.ok()?;
     let value = command::bare_value(lines.first()?);
     (!value.is_empty()).then_some(value)
 }
 
-async fn pin_state(modem: &ModemHandle) -> Result<PinState, BringUpError> {
+/// `AT+CPIN?`, asked again while the SIM is busy reading its files.
+pub async fn pin_state(modem: &ModemHandle) -> Result<PinState, BringUpError> {
     let deadline = Instant::now() + SIM_READY_TIMEOUT;
     loop {
         match modem.command(command::pin_state()).await {
@@ -172,7 +176,8 @@ fn sim_error(code: &ErrorCode) -> Option<BringUpError> {
     })
 }
 
-async fn unlock_sim(modem: &ModemHandle, config: &BringUpConfig) -> Result<(), BringUpError> {
+/// Enters the PIN once if the SIM asks for it and `config` has one; waits for the SIM.
+pub async fn unlock_sim(modem: &ModemHandle, config: &BringUpConfig) -> Result<(), BringUpError> {
     match pin_state(modem).await? {
         PinState::Ready => return Ok(()),
         PinState::SimPuk => return Err(BringUpError::PukRequired),

@@ -6,11 +6,13 @@
 //!   long one after the PDU.
 //! - [`serial`]: opening a device with tokio-serial, with errors an operator can act on.
 //! - [`bringup`]: from a freshly opened port to a modem ready to send SMS.
+//! - [`probe`]: `otpgate modem probe`: a read-only bring-up that reports what it found.
 //!
 //! This module knows the AT protocol and ports, nothing of the queue, sled or HTTP.
 
 pub mod bringup;
 pub mod engine;
+pub mod probe;
 pub mod serial;
 pub mod voice;
 

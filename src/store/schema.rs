@@ -9,6 +9,7 @@
 //! | `part_refs` | modem `\0` TP-MR          | message id (u64 BE) and part number     |
 //! | `inbox`     | id, u64 BE               | [`crate::inbox::InboxMessage`]          |
 //! | `inbox_parts`| modem, sender, ref, total | parts received so far                 |
+//! | `webhook_outbox` | event id, u64 BE    | the event's JSON body as POSTed ([`crate::webhook`]) |
 //!
 //! Ids come from sled's `generate_id`, so big-endian keys iterate in creation order.
 //!
@@ -99,6 +100,9 @@ pub fn part_ref_parse(value: &[u8]) -> Option<(u64, u8)> {
     let id: [u8; 8] = value.get(..8)?.try_into().ok()?;
     Some((u64::from_be_bytes(id), *value.get(8)?))
 }
+
+/// Webhook events not yet taken by the receiver, oldest first (see [`crate::webhook`]).
+pub const WEBHOOK_OUTBOX: &str = "webhook_outbox";
 
 /// The key of a message record.
 pub fn message_key(id: u64) -> [u8; 8] {

@@ -4,3 +4,5 @@ pub mod harness;
 mod modems;
 mod otp;
 mod pool;
+mod probe;
+mod webhooks;
