@@ -273,8 +273,12 @@ impl Queue {
         Ok(msg)
     }
 
-    /// Second half of [`Queue::enqueue`]: hands a durable message to the modems.
+    /// Second half of [`Queue::enqueue`]: hands a durable message to the modems (and tells the
+    /// listener it is queued).
     pub fn release(&self, msg: &Message) {
+        if let Some(listener) = self.inner.listener.get() {
+            listener.changed(msg);
+        }
         self.schedule_msg(msg);
     }
 

@@ -176,7 +176,7 @@ fn state_changes_are_posted_signed_and_retried_with_the_same_id() {
     let text = "webhook body must stay private";
     let id = d.send("+33612345678", text, json!({}));
     d.wait_state(&id, "sent", LONG);
-    let hits = receiver.wait_delivered(&["sending", "sent"]);
+    let hits = receiver.wait_delivered(&["queued", "sending", "sent"]);
 
     // The two 500s were the first event; its retry carried the same id and the same bytes.
     assert!(hits.len() >= 4, "{hits:?}");
@@ -229,14 +229,20 @@ fn state_changes_are_posted_signed_and_retried_with_the_same_id() {
         }
     }
 
-    // In order; `delivered` follows once the pool routes status reports (see the test below).
+    // In order; `delivered` follows when the status report arrives (see the test below).
     let states = delivered_states(&hits, &id);
     assert_eq!(
-        states.get(..2),
-        Some(&["sending".to_string(), "sent".to_string()][..])
+        states.get(..3),
+        Some(
+            &[
+                "queued".to_string(),
+                "sending".to_string(),
+                "sent".to_string()
+            ][..]
+        )
     );
-    if let Some(third) = states.get(2) {
-        assert_eq!(third, "delivered", "{states:?}");
+    if let Some(fourth) = states.get(3) {
+        assert_eq!(fourth, "delivered", "{states:?}");
     }
     // One warning for the streak of two failures, not one per try.
     let logs = d.all_logs();
@@ -266,10 +272,10 @@ fn a_status_report_becomes_a_delivered_event() {
     let d = Daemon::start(dir.path(), &[&sim], &webhook_toml(&receiver.url));
     let id = d.send("+33612345678", "report me", json!({}));
     d.wait_state(&id, "delivered", LONG);
-    let hits = receiver.wait_delivered(&["sending", "sent", "delivered"]);
+    let hits = receiver.wait_delivered(&["queued", "sending", "sent", "delivered"]);
     assert_eq!(
         delivered_states(&hits, &id),
-        ["sending", "sent", "delivered"]
+        ["queued", "sending", "sent", "delivered"]
     );
     let last = hits
         .iter()
@@ -319,7 +325,7 @@ fn events_waiting_in_the_outbox_go_out_after_a_restart() {
     }
     assert_eq!(
         accepted.first().map(|h| h.json()["state"].clone()),
-        Some(json!("sending")),
+        Some(json!("queued")),
         "oldest first"
     );
     assert!(d
