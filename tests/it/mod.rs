@@ -5,4 +5,5 @@ mod modems;
 mod otp;
 mod pool;
 mod probe;
+mod voice;
 mod webhooks;
