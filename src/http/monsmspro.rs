@@ -51,6 +51,16 @@ fn begin(
     Ok((account, f))
 }
 
+/// `phoneNumber`, with or without `+`.
+fn phone_number(f: &Fields) -> Result<otp::Number, Response> {
+    match f.string_lenient("phoneNumber") {
+        Some(p) if !p.trim().is_empty() => {
+            otp::number::parse(&p).map_err(|_| fail("invalid-phone-number"))
+        }
+        _ => Err(fail("missing-phone-number")),
+    }
+}
+
 /// The number as the provider echoes it: country code and digits, no `+`.
 fn bare(e164: &str) -> String {
     e164.trim_start_matches('+').to_string()
@@ -69,11 +79,7 @@ async fn get_inner(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Response> {
     let (account, f) = begin(state, body)?;
-    let phone = match f.string_lenient("phoneNumber") {
-        Some(p) if !p.trim().is_empty() => p,
-        _ => return Err(fail("missing-phone-number")),
-    };
-    let number = otp::number::parse(&phone).map_err(|_| fail("invalid-phone-number"))?;
+    let number = phone_number(&f)?;
     let length = f
         .int("length")
         .map_err(|_| fail("invalid-length"))?
@@ -142,11 +148,7 @@ async fn verify_inner(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Response> {
     let (account, f) = begin(state, body)?;
-    let phone = match f.string_lenient("phoneNumber") {
-        Some(p) if !p.trim().is_empty() => p,
-        _ => return Err(fail("missing-phone-number")),
-    };
-    let number = otp::number::parse(&phone).map_err(|_| fail("invalid-phone-number"))?;
+    let number = phone_number(&f)?;
     let token = match f.string("token") {
         Ok(Some(t)) if !t.is_empty() => t,
         Ok(_) => return Err(fail("missing-token")),
