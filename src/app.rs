@@ -111,6 +111,15 @@ pub async fn run(
             cancel.child_token(),
         ));
     }
+    tracker.spawn(crate::retention::run(
+        config.retention.clone(),
+        crate::retention::Stores {
+            queue: queue.clone(),
+            otp: otp.clone(),
+            inbox: inbox.clone(),
+        },
+        cancel.child_token(),
+    ));
     tracker.close();
 
     let app = http::router(AppState {

@@ -53,6 +53,8 @@ pub struct FileConfig {
     pub otp: OtpSection,
     #[serde(default)]
     pub voice: VoiceSection,
+    #[serde(default)]
+    pub retention: RetentionSection,
     #[serde(default, rename = "modem")]
     pub modems: Vec<ModemSection>,
     /// `[webhook]`: optional; see [`crate::webhook::WebhookSection`].
@@ -88,6 +90,18 @@ pub struct OtpSection {
     pub per_account_burst: Option<u32>,
     /// Country calling codes codes may be sent to (SMS-pumping defence). Default: all.
     pub allowed_country_codes: Option<Vec<u16>>,
+}
+
+/// `[retention]`: how long records are kept (0: forever).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSection {
+    /// Finished messages, days after creation (default 30).
+    pub messages_days: Option<u64>,
+    /// OTP records, hours after expiry (default 24).
+    pub otps_hours: Option<u64>,
+    /// Received SMS, days after arrival (default 90).
+    pub inbox_days: Option<u64>,
 }
 
 /// `[voice]`: voice OTPs (Octopush `voice_sms`).
@@ -175,6 +189,7 @@ pub struct Config {
     pub otp: OtpConfig,
     /// Voice OTP settings shared by the modems.
     pub voice: VoiceSettings,
+    pub retention: crate::retention::RetentionConfig,
     /// Where state changes are POSTed, if anywhere.
     pub webhook: Option<crate::webhook::WebhookConfig>,
     /// Create the demo account at first start (embedded default only).
@@ -210,6 +225,7 @@ impl Config {
             queue: QueueSection::default(),
             otp: OtpSection::default(),
             voice: VoiceSection::default(),
+            retention: RetentionSection::default(),
             modems: vec![ModemSection {
                 id: "sim0".into(),
                 device: PathBuf::from("otpgate-data/sim0.tty"),
@@ -388,10 +404,25 @@ impl Config {
             modems,
             otp,
             voice,
+            retention: retention_config(&file.retention),
             webhook,
             demo_account: false,
             source: path.display().to_string(),
         })
+    }
+}
+
+fn retention_config(s: &RetentionSection) -> crate::retention::RetentionConfig {
+    let d = crate::retention::RetentionConfig::default();
+    let keep = |v: Option<u64>, unit: u64, default: Option<Duration>| match v {
+        None => default,
+        Some(0) => None,
+        Some(n) => Some(Duration::from_secs(n.saturating_mul(unit))),
+    };
+    crate::retention::RetentionConfig {
+        messages: keep(s.messages_days, 86_400, d.messages),
+        otps: keep(s.otps_hours, 3_600, d.otps),
+        inbox: keep(s.inbox_days, 86_400, d.inbox),
     }
 }
 

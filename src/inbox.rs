@@ -158,6 +158,31 @@ impl Inbox {
         Ok(out)
     }
 
+    /// Deletes received SMS stored before `before_ms`, and parts still waiting for the rest of
+    /// their message since then; answers how many.
+    pub fn purge(&self, before_ms: u64) -> Result<usize, InboxError> {
+        let mut purged = 0;
+        for item in self.done.iter() {
+            let (key, value) = item?;
+            let Ok(msg) = schema::decode::<InboxMessage>(&value) else {
+                continue;
+            };
+            if msg.received_ms >= before_ms {
+                break;
+            }
+            self.done.remove(key)?;
+            purged += 1;
+        }
+        for item in self.pending.iter() {
+            let (key, value) = item?;
+            if schema::decode::<Pending>(&value).is_ok_and(|p| p.first_ms < before_ms) {
+                self.pending.remove(key)?;
+                purged += 1;
+            }
+        }
+        Ok(purged)
+    }
+
     /// Parts waiting for the rest of their message.
     pub fn incomplete(&self) -> usize {
         self.pending.len()

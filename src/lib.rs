@@ -15,6 +15,7 @@
 //! - [`status`]: what each modem worker last reported.
 //! - [`otp`] (pure): codes, their HMAC digests, the verify state machine, templates, phone
 //!   numbers, abuse limits.
+//! - [`retention`]: how long records are kept; the hourly sweep.
 //! - [`inbox`]: received SMS, reassembled, in sled.
 //! - [`pool`]: one worker per modem: bring-up, health, sending, status reports, inbound SMS.
 //! - [`otp_service`]: OTPs in sled and their SMS in the queue; what the dialects call.
@@ -45,6 +46,7 @@ pub mod otp;
 pub mod otp_service;
 pub mod pool;
 pub mod queue;
+pub mod retention;
 pub mod sim;
 pub mod sms;
 pub mod status;

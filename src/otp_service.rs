@@ -262,6 +262,34 @@ impl OtpService {
         Ok((record, outcome))
     }
 
+    /// Deletes OTP records that expired before `before_ms` (and the latest-OTP index entries
+    /// that still point to them); answers how many. Tokens start with their creation second,
+    /// so the scan stops at the first record created after the cut-off.
+    pub fn purge_expired(&self, before_ms: u64) -> Result<usize, ServiceError> {
+        let mut purged = 0;
+        for item in self.inner.otps.iter() {
+            let (key, value) = item?;
+            let Ok(record) = schema::decode::<OtpRecord>(&value) else {
+                continue;
+            };
+            if record.created_ms >= before_ms {
+                break;
+            }
+            if record.expires_ms >= before_ms {
+                continue;
+            }
+            self.inner.otps.remove(&key)?;
+            let latest = schema::latest_key(&record.account, &record.number);
+            // Only when it still names this OTP: a newer one stays findable by number.
+            let _ =
+                self.inner
+                    .latest
+                    .compare_and_swap(latest, Some(&key), None as Option<&[u8]>)?;
+            purged += 1;
+        }
+        Ok(purged)
+    }
+
     /// Reads an OTP record.
     pub fn get(&self, token: &str) -> Result<Option<OtpRecord>, ServiceError> {
         match self.inner.otps.get(token.as_bytes())? {

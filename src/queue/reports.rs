@@ -68,3 +68,32 @@ impl Queue {
         })
     }
 }
+
+impl Queue {
+    /// Deletes messages that finished (sent, delivered, failed, expired) and were created
+    /// before `before_ms`; answers how many. A message still waiting is never touched, however
+    /// old. Ids grow with time, so the scan stops at the first message created after the
+    /// cut-off.
+    pub fn purge_finished(&self, before_ms: u64) -> Result<usize, QueueError> {
+        let mut purged = 0;
+        for item in self.inner.messages.iter() {
+            let (key, value) = item.map_err(StoreError::from)?;
+            let Ok(msg) = super::decode(&value) else {
+                continue;
+            };
+            if msg.created_ms >= before_ms {
+                break;
+            }
+            if msg.state.is_done_sending() {
+                // Only if unchanged since read: a late report's update is not lost.
+                let gone = self
+                    .inner
+                    .messages
+                    .compare_and_swap(&key, Some(&value), None as Option<&[u8]>)
+                    .map_err(StoreError::from)?;
+                purged += usize::from(gone.is_ok());
+            }
+        }
+        Ok(purged)
+    }
+}
