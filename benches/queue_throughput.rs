@@ -39,7 +39,8 @@ async fn scenario(modems: usize, latency_ms: u64, messages: usize) -> anyhow::Re
     let pool = otpgate::pool::Pool {
         queue: queue.clone(),
         board: board.clone(),
-        inbox: otpgate::inbox::Inbox::open(store)?,
+        inbox: otpgate::inbox::Inbox::open(store.clone())?,
+        pins: otpgate::pool::pins::Pins::open(store)?,
         voice: otpgate::config::VoiceSettings {
             ring_timeout: Duration::from_secs(45),
             tts: Default::default(),

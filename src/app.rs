@@ -101,6 +101,7 @@ pub async fn run(
         board: board.clone(),
         inbox: inbox.clone(),
         voice: config.voice.clone(),
+        pins: worker::pins::Pins::open(store.clone()).context("opening the PIN memory")?,
     };
     for modem in &config.modems {
         let voice = modem.spec.voice != crate::modem::voice::BackendConfig::None;

@@ -50,6 +50,8 @@ pub struct ModemStatus {
     pub routes: Vec<String>,
     /// Its voice backend (`none`: it takes no voice OTPs).
     pub voice: &'static str,
+    /// Whether that backend started at the last bring-up (`None`: not yet known).
+    pub voice_ok: Option<bool>,
     /// Messages it could take now (filled in when read).
     pub queue_depth: usize,
     pub sent: u64,
@@ -85,6 +87,7 @@ impl StatusBoard {
                 info: ModemInfo::default(),
                 routes: spec.routes.clone(),
                 voice: spec.voice.name(),
+                voice_ok: None,
                 queue_depth: 0,
                 sent: 0,
                 failed: 0,
@@ -164,9 +167,16 @@ impl StatusBoard {
         self.read().values().cloned().collect()
     }
 
-    /// At least one modem has a voice backend.
+    /// At least one modem has a voice backend that did not fail to start.
     pub fn any_voice(&self) -> bool {
-        self.read().values().any(|s| s.voice != "none")
+        self.read()
+            .values()
+            .any(|s| s.voice != "none" && s.voice_ok != Some(false))
+    }
+
+    /// Whether the modem's voice backend started at its last bring-up.
+    pub fn set_voice_ok(&self, id: &str, ok: bool) {
+        self.with(id, |s| s.voice_ok = Some(ok));
     }
 
     /// At least one modem can send.

@@ -26,6 +26,7 @@
 pub mod caps;
 mod health;
 mod inbound;
+pub mod pins;
 mod send;
 mod session;
 mod voice;
@@ -68,6 +69,8 @@ pub struct Pool {
     pub board: StatusBoard,
     pub inbox: Inbox,
     pub voice: crate::config::VoiceSettings,
+    /// PINs the SIMs rejected, across restarts.
+    pub pins: pins::Pins,
 }
 
 /// The first reconnect delay; doubles up to [`ModemSpec::max_backoff`].
@@ -85,7 +88,11 @@ enum End {
 /// Runs the worker until `cancel` fires.
 pub async fn run(spec: ModemSpec, pool: Pool, cancel: CancellationToken) {
     let mut backoff = MIN_BACKOFF;
-    let mut pin_rejected = false;
+    // A PIN this SIM rejected before — even in an earlier run — is never entered again.
+    let mut pin_rejected = spec
+        .pin
+        .as_deref()
+        .is_some_and(|pin| pool.pins.rejected(&spec.id, pin));
     let mut counter = caps::Counter::new(spec.caps);
     loop {
         let (state, reason) =

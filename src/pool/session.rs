@@ -64,14 +64,28 @@ pub(super) async fn run(
     };
     let info = match modem::bring_up(&handle, &cfg).await {
         Ok(info) => info,
-        Err(e) => return bring_up_failed(e, pin_rejected),
+        Err(e) => {
+            if let (BringUpError::PinRejected, Some(pin)) = (&e, &spec.pin) {
+                if let Err(err) = pool.pins.reject(&spec.id, pin).await {
+                    tracing::error!(modem = %spec.id, error = %err, "cannot remember the PIN rejection");
+                }
+            }
+            return bring_up_failed(e, pin_rejected);
+        }
     };
+    if spec.pin.is_some() && !*pin_rejected {
+        pool.pins.accepted(&spec.id);
+    }
     tracing::info!(modem = %spec.id, manufacturer = %info.manufacturer, model = %info.model, "modem ready");
     let backend = match Backend::new(&spec.voice, &info.manufacturer, pool.voice.tts.clone()) {
-        Ok(b) => b,
+        Ok(b) => {
+            pool.board.set_voice_ok(&spec.id, b.is_some());
+            b
+        }
         Err(e) => {
             tracing::warn!(modem = %spec.id, error = %e, "no voice on this modem");
             pool.board.note_error(&spec.id, format!("voice: {e}"));
+            pool.board.set_voice_ok(&spec.id, false);
             None
         }
     };

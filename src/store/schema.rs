@@ -8,6 +8,7 @@
 //! | `otp_latest`| account `\0` E.164 number | token of the last OTP sent there        |
 //! | `part_refs` | modem `\0` TP-MR          | message id (u64 BE) and part number     |
 //! | `inbox`     | id, u64 BE               | [`crate::inbox::InboxMessage`]          |
+//! | `modem_pins`| modem id                 | HMAC of the PIN its SIM rejected        |
 //! | `inbox_parts`| modem, sender, ref, total | parts received so far                 |
 //! | `webhook_outbox` | event id, u64 BE    | the event's JSON body as POSTed ([`crate::webhook`]) |
 //!
@@ -69,6 +70,9 @@ pub fn latest_key(account: &str, number: &str) -> Vec<u8> {
     key.extend_from_slice(number.as_bytes());
     key
 }
+
+/// Per modem id: the HMAC of the SIM PIN its SIM rejected (see `crate::pool::pins`).
+pub const MODEM_PINS: &str = "modem_pins";
 
 /// Received SMS, whole, by id (u64 BE).
 pub const INBOX: &str = "inbox";

@@ -54,7 +54,7 @@ fn a_pin_is_entered_and_a_wrong_pin_is_never_tried_twice() {
     let dir = tempdir();
     let good = Sim::start(dir.path(), "good", &["--pin", "1234"]);
     let bad = Sim::start(dir.path(), "bad", &["--pin", "1234"]);
-    let d = Daemon::start_modems(
+    let mut d = Daemon::start_modems(
         dir.path(),
         &[(&good, "pin = \"1234\""), (&bad, "pin = \"0000\"")],
         "",
@@ -77,6 +77,19 @@ fn a_pin_is_entered_and_a_wrong_pin_is_never_tried_twice() {
     }
     let m = d.wait_modem("m1", "still rejected", |m| reason(m).contains("rejected"));
     assert!(reason(&m).contains("not tried again"), "{m}");
+    // Nor by the next runs of the daemon: three restarts would be three more wrong PINs and a
+    // blocked SIM (the simulated SIM keeps its count across them, as a real one does).
+    for run in 0..3 {
+        d.restart();
+        let m = d.wait_modem("m1", "rejected after a restart", |m| {
+            reason(m).contains("rejected") || reason(m).contains("PUK")
+        });
+        assert!(
+            !reason(&m).contains("PUK"),
+            "restart {run} entered the PIN again: {m}"
+        );
+        d.wait_modem("m0", "the good one ready", |m| m["state"] == "ready");
+    }
 }
 
 #[test]

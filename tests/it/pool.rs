@@ -110,7 +110,7 @@ fn a_modem_that_stops_answering_goes_offline_and_its_message_goes_elsewhere() {
     let id = d.send("+33991234567", "rerouted", json!({}));
     let m = d.wait_modem("m0", "offline", |m| m["state"] == "offline");
     assert!(
-        sent_at.elapsed() < Duration::from_millis(1000 + 1500),
+        sent_at.elapsed() < Duration::from_millis(1000 + 3000),
         "offline within its 1 s timeout (plus a margin): {:?}",
         sent_at.elapsed()
     );

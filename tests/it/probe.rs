@@ -66,7 +66,7 @@ fn each_vendor_is_reported_with_its_voice_backends() {
     let cases: &[(&str, Value, Value)] = &[
         (
             "quectel",
-            json!(["+QTTS", "+QPSND"]),
+            json!(["+QWTTS", "+QPSND"]),
             json!(["modem-tts", "modem-file"]),
         ),
         (
@@ -116,7 +116,7 @@ fn the_readable_report_and_a_read_only_probe() {
         "CS: registered, home network",
         "operator SIMNET, signal -73 dBm (+CSQ 20)",
         "PDU mode yes",
-        "vendor audio commands: +QTTS, +QPSND",
+        "vendor audio commands: +QWTTS, +QPSND",
         "voice backends that look possible: modem-tts, modem-file",
     ] {
         assert!(text.contains(needle), "{needle:?} in\n{text}");

@@ -442,3 +442,34 @@ fn modem_tts_on_simcom() {
         "Russian, sent as UCS-2: {call}"
     );
 }
+
+#[test]
+fn a_voice_backend_that_cannot_start_makes_voice_sms_a_clear_error() {
+    let dir = tempdir();
+    // modem-tts on a modem whose maker cannot be told, and no voice_vendor.
+    let sim = Sim::start(dir.path(), "m0", &[]);
+    let d = Daemon::start_modems(dir.path(), &[(&sim, "voice = \"modem-tts\"")], "");
+    let m = d.wait_modem("m0", "ready", |m| m["state"] == "ready");
+    assert!(
+        m["last_error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("voice"),
+        "{m}"
+    );
+    let (status, v) = octo(
+        &d,
+        "POST",
+        GEN,
+        json!({"phone_number": "+33612345678", "channel": "voice_sms"}),
+    );
+    assert_eq!((status, v["code"].clone()), (400, json!(101)), "{v}");
+    // SMS still work on it.
+    let (status, _) = octo(
+        &d,
+        "POST",
+        GEN,
+        json!({"phone_number": "+33612345678", "channel": "sms"}),
+    );
+    assert_eq!(status, 200);
+}

@@ -31,7 +31,7 @@ pub struct Storage {
 pub enum Backend {
     /// 8 kHz PCM over the modem's audio serial port (Huawei `^DDSETEX`).
     PcmSerial,
-    /// The modem's own text-to-speech (Quectel `+QTTS`, SIMCom `+CTTS`).
+    /// The modem's own text-to-speech into the call (Quectel `+QWTTS`, SIMCom `+CTTS`).
     ModemTts,
     /// Sound files uploaded to the modem and played into the call (Quectel `+QPSND`,
     /// SIMCom `+CREC`).
@@ -50,10 +50,11 @@ impl Backend {
 
 /// Vendor audio commands asked with their test form (`AT<cmd>=?`, which changes nothing),
 /// the family that has them and the backend each one enables. Sources: Quectel EC2x/EG9x AT
-/// Commands Manual (audio: QTTS, QPSND); SIMCom SIM800 AT Command Manual (CTTS, CREC);
+/// Commands Manual (audio: QWTTS — TTS into the call; plain QTTS is heard only locally —
+/// and QPSND); SIMCom SIM800 AT Command Manual (CTTS, CREC);
 /// Huawei E-series AT Command Interface Specification (^DDSETEX).
 pub const VENDOR_AUDIO: &[(&str, &str, Backend)] = &[
-    ("+QTTS", "Quectel", Backend::ModemTts),
+    ("+QWTTS", "Quectel", Backend::ModemTts),
     ("+QPSND", "Quectel", Backend::ModemFile),
     ("+CTTS", "SIMCom", Backend::ModemTts),
     ("+CREC", "SIMCom", Backend::ModemFile),
@@ -219,16 +220,16 @@ mod tests {
             (true, &[], &[]),
             (
                 true,
-                &["+QTTS", "+QPSND"],
+                &["+QWTTS", "+QPSND"],
                 &[Backend::ModemTts, Backend::ModemFile],
             ),
             (
                 true,
-                &["+CREC", "+CTTS", "+QTTS"],
+                &["+CREC", "+CTTS", "+QWTTS"],
                 &[Backend::ModemTts, Backend::ModemFile],
             ),
             (true, &["^DDSETEX"], &[Backend::PcmSerial]),
-            (false, &["^DDSETEX", "+QTTS"], &[]),
+            (false, &["^DDSETEX", "+QWTTS"], &[]),
         ];
         for (calls, answered, want) in cases {
             assert_eq!(backends(*calls, answered), *want, "{answered:?}");

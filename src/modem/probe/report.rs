@@ -276,7 +276,7 @@ mod tests {
                 clcc: true,
                 fclass: None,
                 calls: true,
-                vendor_commands: vec!["+QTTS".into(), "+QPSND".into()],
+                vendor_commands: vec!["+QWTTS".into(), "+QPSND".into()],
                 backends: vec![Backend::ModemTts, Backend::ModemFile],
             },
         }
@@ -293,7 +293,7 @@ mod tests {
             "CS: registered, home network; LTE (EPS): unknown",
             "operator Orange F, signal -73 dBm (+CSQ 20)",
             "PDU mode yes, text mode yes; send yes, receive yes; storage unknown",
-            "calls yes; vendor audio commands: +QTTS, +QPSND",
+            "calls yes; vendor audio commands: +QWTTS, +QPSND",
             "voice backends that look possible: modem-tts, modem-file",
         ] {
             assert!(t.contains(needle), "{needle:?} in\n{t}");

@@ -4,7 +4,9 @@
 //!   `<ulmute>` 1 sends the speech up the call to the far end (plain `AT+QTTS` plays only on
 //!   the modem's own speaker), `<mode>` 2 ASCII text, 1 UCS-2 hex; `+QWTTS: 0` when done.
 //! - SIMCom (SIM7600/SIM800 TTS application notes, `AT+CTTS`): `AT+CTTS=<mode>,<text>`, mode 2
-//!   ASCII, 1 UCS-2 hex; heard by the far end during a call; `+CTTS: 0` when done.
+//!   ASCII, 1 UCS-2 hex; `+CTTS: 0` when done. The SIM7600 plays it to the far end only after
+//!   `AT+CDTAM=1`, which we send first (an error from a SIM800, which does not need it, is
+//!   ignored).
 //!
 //! The modem's engine gets [`crate::voice::Script::plain_text`], in the requested language;
 //! how well it reads a language is the modem's business (several only speak English and
@@ -57,6 +59,11 @@ impl Playback for ModemTts {
             spec: CommandSpec::plain(line).sensitive(),
             timeout: Some(Duration::from_secs(10)),
         };
+        if self.vendor == Vendor::Simcom {
+            // SIM7600: TTS goes to the far end only with AT+CDTAM=1 (local audio to the
+            // call); SIM800 plays into a call anyway and may not know the command.
+            let _ = call.modem.command(Command::raw("AT+CDTAM=1")).await;
+        }
         call.modem.command(cmd).await?;
         // Speech runs at about 150 words a minute: a generous bound per character.
         let chars = u64::try_from(text.chars().count()).unwrap_or(u64::MAX);
