@@ -340,6 +340,16 @@ impl Drop for Daemon {
     }
 }
 
+/// Octopush's generate and validate paths.
+pub const GEN: &str = "/v1/public/service/otp/generate";
+pub const VAL: &str = "/v1/public/service/otp/validate";
+
+/// An Octopush request with the test account's `api-login` / `api-key` headers.
+pub fn octo(d: &Daemon, method: &str, path: &str, body: Value) -> (u16, Value) {
+    let h = [("api-login", d.login.as_str()), ("api-key", d.key.as_str())];
+    d.call(method, path, &h, Some(&body.to_string()))
+}
+
 /// Runs `otpgate keys add NAME --json` against `config`; returns (login, key).
 pub fn add_key(config: &Path, name: &str) -> (String, String) {
     let out = Command::new(BIN)

@@ -47,19 +47,6 @@ fn sms_to(sim: &Sim, number: &str, nth: usize) -> String {
     got[nth - 1].text.clone()
 }
 
-fn octo_headers(d: &Daemon) -> Vec<(&'static str, String)> {
-    vec![("api-login", d.login.clone()), ("api-key", d.key.clone())]
-}
-
-fn octo(d: &Daemon, method: &str, path: &str, body: Value) -> (u16, Value) {
-    let h = octo_headers(d);
-    let h: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    d.call(method, path, &h, Some(&body.to_string()))
-}
-
-const GEN: &str = "/v1/public/service/otp/generate";
-const VAL: &str = "/v1/public/service/otp/validate";
-
 fn mon(d: &Daemon, path: &str, mut body: Value) -> Value {
     body["apiKey"] = json!(d.key);
     let (status, v) = d.call("POST", path, &[], Some(&body.to_string()));

@@ -7,13 +7,6 @@ use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 const LONG: Duration = Duration::from_secs(90);
-const GEN: &str = "/v1/public/service/otp/generate";
-const VAL: &str = "/v1/public/service/otp/validate";
-
-fn octo(d: &Daemon, method: &str, path: &str, body: Value) -> (u16, Value) {
-    let h = [("api-login", d.login.as_str()), ("api-key", d.key.as_str())];
-    d.call(method, path, &h, Some(&body.to_string()))
-}
 
 /// The simulated callee's record of calls.
 fn calls(sim: &Sim) -> Vec<Value> {
@@ -23,41 +16,55 @@ fn calls(sim: &Sim) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// A Quectel modem speaking with its own TTS.
+const QUECTEL_TTS: &str = "voice = \"modem-tts\"\nvoice_vendor = \"quectel\"";
+
 fn wait_message(d: &Daemon, ticket: &str, state: &str) -> Value {
     d.wait_state(ticket, state, LONG)
+}
+
+/// A simulated modem started with `sim_args`, a daemon using it with `modem_keys`, ready.
+fn start(
+    dir: &tempfile::TempDir,
+    sim_args: &[&str],
+    modem_keys: &str,
+    extra: &str,
+) -> (Sim, Daemon) {
+    let sim = Sim::start(dir.path(), "m0", sim_args);
+    let d = Daemon::start_modems(dir.path(), &[(&sim, modem_keys)], extra);
+    d.wait_modem("m0", "ready", |m| m["state"] == "ready");
+    (sim, d)
+}
+
+/// Octopush generate on the voice channel; answers (ticket, token).
+fn generate_voice(d: &Daemon, fields: Value) -> (String, String) {
+    let mut body = json!({"phone_number": "+33612345678", "channel": "voice_sms"});
+    if let (Some(b), Some(f)) = (body.as_object_mut(), fields.as_object()) {
+        b.extend(f.clone());
+    }
+    let (status, v) = octo(d, "POST", GEN, body);
+    assert_eq!((status, v["code"].clone()), (200, json!(0)), "{v}");
+    let ticket = v["ticket_number"].as_str().expect("ticket").to_string();
+    let token = v["otp_request_token"].as_str().expect("token").to_string();
+    (ticket, token)
 }
 
 #[test]
 fn modem_tts_speaks_the_code_into_the_call() {
     let dir = tempdir();
-    let sim = Sim::start(
-        dir.path(),
-        "m0",
-        &[
-            "--vendor",
-            "quectel",
-            "--answer-ms",
-            "300",
-            "--tts-ms-per-char",
-            "5",
-        ],
-    );
-    let d = Daemon::start_modems(
-        dir.path(),
-        &[(&sim, "voice = \"modem-tts\"\nvoice_vendor = \"quectel\"")],
-        "",
-    );
-    d.wait_modem("m0", "ready", |m| m["state"] == "ready");
-    let (status, v) = octo(
+    let sim_args = [
+        "--vendor",
+        "quectel",
+        "--answer-ms",
+        "300",
+        "--tts-ms-per-char",
+        "5",
+    ];
+    let (sim, d) = start(&dir, &sim_args, QUECTEL_TTS, "");
+    let (ticket, token) = generate_voice(
         &d,
-        "POST",
-        GEN,
-        json!({"phone_number": "+33612345678", "channel": "voice_sms", "voice_language": "fr-FR",
-               "voice_gender": "male", "code_length": 6, "allow_digits": true}),
+        json!({"voice_language": "fr-FR", "voice_gender": "male", "code_length": 6, "allow_digits": true}),
     );
-    assert_eq!((status, v["code"].clone()), (200, json!(0)), "{v}");
-    let ticket = v["ticket_number"].as_str().expect("ticket").to_string();
-    let token = v["otp_request_token"].as_str().expect("token").to_string();
     let m = wait_message(&d, &ticket, "delivered");
     assert_eq!(m["channel"], "voice");
     assert_eq!(m["calls"][0]["result"], "answered", "{m}");
@@ -97,37 +104,26 @@ fn pcm_serial_streams_the_rendered_sentence_into_the_call() {
     let dir = tempdir();
     let audio = dir.path().join("m0.audio");
     let wavs = dir.path().join("calls");
-    let sim = Sim::start(
-        dir.path(),
-        "m0",
-        &[
-            "--vendor",
-            "huawei",
-            "--answer-ms",
-            "300",
-            "--audio-link",
-            audio.to_str().unwrap(),
-            "--audio-dir",
-            wavs.to_str().unwrap(),
-        ],
-    );
+    let sim_args = [
+        "--vendor",
+        "huawei",
+        "--answer-ms",
+        "300",
+        "--audio-link",
+        audio.to_str().unwrap(),
+        "--audio-dir",
+        wavs.to_str().unwrap(),
+    ];
     let keys = format!(
         "voice = \"pcm-serial\"\nvoice_device = \"{}\"",
         audio.display()
     );
-    let d = Daemon::start_modems(dir.path(), &[(&sim, &keys)], "");
-    d.wait_modem("m0", "ready", |m| m["state"] == "ready");
-    let (status, v) = octo(
+    let (sim, d) = start(&dir, &sim_args, &keys, "");
+    let (ticket, token) = generate_voice(
         &d,
-        "POST",
-        GEN,
-        json!({"phone_number": "+33612345678", "channel": "voice_sms", "voice_language": "en-US",
-               "voice_gender": "female", "code_length": 3, "allow_digits": true,
-               "max_wrong_attempts": 1000}),
+        json!({"voice_language": "en-US", "voice_gender": "female", "code_length": 3,
+               "allow_digits": true, "max_wrong_attempts": 1000}),
     );
-    assert_eq!(status, 200, "{v}");
-    let ticket = v["ticket_number"].as_str().expect("ticket").to_string();
-    let token = v["otp_request_token"].as_str().expect("token").to_string();
     wait_message(&d, &ticket, "delivered");
     let call = calls(&sim).into_iter().next().expect("a call");
     assert_eq!(
@@ -189,29 +185,15 @@ fn pcm_serial_streams_the_rendered_sentence_into_the_call() {
 #[test]
 fn busy_then_no_answer_is_retried_then_fails_with_the_reason_and_never_becomes_an_sms() {
     let dir = tempdir();
-    let sim = Sim::start(
-        dir.path(),
-        "m0",
-        &[
-            "--vendor",
-            "quectel",
-            "--call-script",
-            "+33612345678:busy,no-answer",
-        ],
-    );
-    let d = Daemon::start_modems(
-        dir.path(),
-        &[(&sim, "voice = \"modem-tts\"\nvoice_vendor = \"quectel\"")],
-        "[voice]\nmax_attempts = 2\nretry_delay_s = 1\nring_timeout_s = 2",
-    );
-    d.wait_modem("m0", "ready", |m| m["state"] == "ready");
-    let (_, v) = octo(
-        &d,
-        "POST",
-        GEN,
-        json!({"phone_number": "+33612345678", "channel": "voice_sms"}),
-    );
-    let ticket = v["ticket_number"].as_str().expect("ticket").to_string();
+    let sim_args = [
+        "--vendor",
+        "quectel",
+        "--call-script",
+        "+33612345678:busy,no-answer",
+    ];
+    let extra = "[voice]\nmax_attempts = 2\nretry_delay_s = 1\nring_timeout_s = 2";
+    let (sim, d) = start(&dir, &sim_args, QUECTEL_TTS, extra);
+    let (ticket, _) = generate_voice(&d, json!({}));
     let m = wait_message(&d, &ticket, "failed");
     let results: Vec<&str> = m["calls"]
         .as_array()
@@ -237,25 +219,13 @@ fn busy_then_no_answer_is_retried_then_fails_with_the_reason_and_never_becomes_a
 #[test]
 fn with_sms_fallback_a_failed_call_becomes_an_sms() {
     let dir = tempdir();
-    let sim = Sim::start(
-        dir.path(),
-        "m0",
-        &["--vendor", "quectel", "--call-busy", "+33612345678"],
-    );
-    let d = Daemon::start_modems(
-        dir.path(),
-        &[(&sim, "voice = \"modem-tts\"\nvoice_vendor = \"quectel\"")],
-        "[voice]\nmax_attempts = 1\nsms_fallback = true",
-    );
-    d.wait_modem("m0", "ready", |m| m["state"] == "ready");
-    let (_, v) = octo(
+    let sim_args = ["--vendor", "quectel", "--call-busy", "+33612345678"];
+    let extra = "[voice]\nmax_attempts = 1\nsms_fallback = true";
+    let (sim, d) = start(&dir, &sim_args, QUECTEL_TTS, extra);
+    let (ticket, _) = generate_voice(
         &d,
-        "POST",
-        GEN,
-        json!({"phone_number": "+33612345678", "channel": "voice_sms", "text": "Your code: {code}",
-               "code_length": 6, "allow_digits": true}),
+        json!({"text": "Your code: {code}", "code_length": 6, "allow_digits": true}),
     );
-    let ticket = v["ticket_number"].as_str().expect("ticket").to_string();
     let got = sim.wait_received(1, LONG);
     assert!(got[0].text.starts_with("Your code: "), "{got:?}");
     let m = d.wait_state(&ticket, "sent", LONG);
@@ -282,21 +252,12 @@ fn sms_keep_flowing_through_other_modems_during_a_call() {
     let texter = Sim::start(dir.path(), "texter", &[]);
     let d = Daemon::start_modems(
         dir.path(),
-        &[
-            (&caller, "voice = \"modem-tts\"\nvoice_vendor = \"quectel\""),
-            (&texter, ""),
-        ],
+        &[(&caller, QUECTEL_TTS), (&texter, "")],
         "[otp]\nresend_cooldown_s = 0",
     );
     d.wait_modem("m0", "ready", |m| m["state"] == "ready");
     d.wait_modem("m1", "ready", |m| m["state"] == "ready");
-    let (_, v) = octo(
-        &d,
-        "POST",
-        GEN,
-        json!({"phone_number": "+33699999999", "channel": "voice_sms"}),
-    );
-    let ticket = v["ticket_number"].as_str().expect("ticket").to_string();
+    let (ticket, _) = generate_voice(&d, json!({"phone_number": "+33699999999"}));
     wait_for("the call to be answered", LONG, || {
         calls(&caller)
             .iter()
@@ -335,23 +296,12 @@ fn code_from_clips(played: &[Value]) -> String {
 
 fn modem_file_call(vendor: &str, via: &str) {
     let dir = tempdir();
-    let sim = Sim::start(
-        dir.path(),
-        "m0",
-        &["--vendor", vendor, "--answer-ms", "200"],
-    );
     let keys = format!("voice = \"modem-file\"\nvoice_vendor = \"{vendor}\"");
-    let d = Daemon::start_modems(dir.path(), &[(&sim, &keys)], "");
-    d.wait_modem("m0", "ready", |m| m["state"] == "ready");
-    let (_, v) = octo(
+    let (sim, d) = start(&dir, &["--vendor", vendor, "--answer-ms", "200"], &keys, "");
+    let (ticket, token) = generate_voice(
         &d,
-        "POST",
-        GEN,
-        json!({"phone_number": "+33612345678", "channel": "voice_sms", "code_length": 4,
-               "allow_digits": true, "voice_language": "de-DE"}),
+        json!({"code_length": 4, "allow_digits": true, "voice_language": "de-DE"}),
     );
-    let ticket = v["ticket_number"].as_str().expect("ticket").to_string();
-    let token = v["otp_request_token"].as_str().expect("token").to_string();
     wait_message(&d, &ticket, "delivered");
     let call = calls(&sim).into_iter().next().expect("a call");
     let played = call["played"].as_array().cloned().unwrap_or_default();
@@ -401,31 +351,17 @@ fn modem_file_plays_uploaded_clips_on_simcom() {
 #[test]
 fn modem_tts_on_simcom() {
     let dir = tempdir();
-    let sim = Sim::start(
-        dir.path(),
-        "m0",
-        &[
-            "--vendor",
-            "simcom",
-            "--answer-ms",
-            "200",
-            "--tts-ms-per-char",
-            "5",
-        ],
-    );
-    let d = Daemon::start_modems(
-        dir.path(),
-        &[(&sim, "voice = \"modem-tts\"\nvoice_vendor = \"simcom\"")],
-        "",
-    );
-    d.wait_modem("m0", "ready", |m| m["state"] == "ready");
-    let (_, v) = octo(
-        &d,
-        "POST",
-        GEN,
-        json!({"phone_number": "+33612345678", "channel": "voice_sms", "voice_language": "ru-RU"}),
-    );
-    let ticket = v["ticket_number"].as_str().expect("ticket").to_string();
+    let sim_args = [
+        "--vendor",
+        "simcom",
+        "--answer-ms",
+        "200",
+        "--tts-ms-per-char",
+        "5",
+    ];
+    let keys = "voice = \"modem-tts\"\nvoice_vendor = \"simcom\"";
+    let (sim, d) = start(&dir, &sim_args, keys, "");
+    let (ticket, _) = generate_voice(&d, json!({"voice_language": "ru-RU"}));
     wait_message(&d, &ticket, "delivered");
     let call = calls(&sim).into_iter().next().expect("a call");
     let played = &call["played"][0];
@@ -447,8 +383,7 @@ fn modem_tts_on_simcom() {
 fn a_voice_backend_that_cannot_start_makes_voice_sms_a_clear_error() {
     let dir = tempdir();
     // modem-tts on a modem whose maker cannot be told, and no voice_vendor.
-    let sim = Sim::start(dir.path(), "m0", &[]);
-    let d = Daemon::start_modems(dir.path(), &[(&sim, "voice = \"modem-tts\"")], "");
+    let (_sim, d) = start(&dir, &[], "voice = \"modem-tts\"", "");
     let m = d.wait_modem("m0", "ready", |m| m["state"] == "ready");
     assert!(
         m["last_error"]
