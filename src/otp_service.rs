@@ -180,7 +180,15 @@ impl OtpService {
             sensitive: true,
             priority: PRIORITY_OTP,
             not_after_ms: Some(expires_ms),
-            origin: Some(format!("{} account {}", req.dialect, req.account)),
+            // The requested sender is recorded with the message: a SIM always sends from its
+            // own number, so it cannot be honoured.
+            origin: Some(match &req.sender {
+                Some(sender) => format!(
+                    "{} account {}, sender {sender:?} requested (a SIM sends from its own number)",
+                    req.dialect, req.account
+                ),
+                None => format!("{} account {}", req.dialect, req.account),
+            }),
             voice: req.voice.clone(),
         })?;
         let record = OtpRecord {
@@ -217,9 +225,6 @@ impl OtpService {
         }
         self.inner.store.flush().await?;
         self.inner.queue.release(&message);
-        if let Some(sender) = &req.sender {
-            tracing::debug!(message = message.id, sender = %sender, "sender recorded; a SIM sends from its own number");
-        }
         Ok(Created {
             token,
             code,

@@ -50,6 +50,8 @@ pub struct MessageView {
     pub last_error: Option<String>,
     pub created_ms: u64,
     pub not_after_ms: Option<u64>,
+    /// Who asked for it (dialect and account), and the sender it asked for, if any.
+    pub origin: Option<String>,
     pub history: Vec<crate::queue::message::Event>,
 }
 
@@ -126,6 +128,7 @@ impl From<Message> for MessageView {
             last_error: m.last_error,
             created_ms: m.created_ms,
             not_after_ms: m.not_after_ms,
+            origin: m.origin,
             history: m.history,
         }
     }

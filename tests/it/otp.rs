@@ -366,6 +366,16 @@ fn octopush_reads_leniently_and_validates_by_number() {
         }),
     );
     assert_eq!((status, v["code"].clone()), (200, json!(0)), "{v}");
+    // The sender, stripped to what a sender may hold, is recorded (it cannot be honoured).
+    let ticket = v["ticket_number"].as_str().expect("ticket");
+    let (_, m) = d.get(&format!("/v1/messages/{ticket}"));
+    assert!(
+        m["origin"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("\"MyShop\""),
+        "{m}"
+    );
     let text = sms_to(&sim, "+33699999999", 1);
     let code = text
         .strip_prefix("Code: ")

@@ -276,3 +276,37 @@ fn readyz_follows_the_modems() {
     assert_eq!(modem(&d, "m1")["state"], "ready");
     assert_ne!(modem(&d, "m0")["state"], "ready");
 }
+
+#[test]
+fn a_modem_stops_at_its_send_cap_and_says_so() {
+    let dir = tempdir();
+    let sim = Sim::start(dir.path(), "m0", &[]);
+    let d = Daemon::start_modems(dir.path(), &[(&sim, "max_per_minute = 2")], "");
+    d.wait_modem("m0", "ready", |m| m["state"] == "ready");
+    let ids: Vec<String> = (0..4)
+        .map(|i| {
+            d.send(
+                &format!("+3361000{i:04}"),
+                &format!("capped {i}"),
+                json!({}),
+            )
+        })
+        .collect();
+    sim.wait_received(2, LONG);
+    let m = d.wait_modem("m0", "degraded by its cap", |m| m["state"] == "degraded");
+    assert!(
+        m["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("send cap"),
+        "{m}"
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(sim.received().len(), 2, "no more than 2 a minute");
+    let (_, v) = d.get(&format!("/v1/messages/{}", ids[3]));
+    assert_eq!(v["state"], "queued", "the rest wait, nothing is lost: {v}");
+    assert!(
+        d.call("GET", "/readyz", &[], None).0 == 200,
+        "a capped modem still counts as able to send"
+    );
+}
