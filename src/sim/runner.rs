@@ -318,7 +318,8 @@ impl Runner {
         }
     }
 
-    /// One JSON line in one append-mode write, so a reader never sees half a record.
+    /// One JSON line in one append-mode write. A reader racing the write can
+    /// still see a line without its newline yet: readers take newline-ended lines only.
     fn record(&mut self, sms: ReceivedSms) {
         tracing::debug!(to = %sms.to, parts = sms.parts, "simulated phone received an SMS");
         if let Some(file) = &mut self.record {

@@ -114,7 +114,11 @@ impl Sim {
         let Ok(text) = std::fs::read_to_string(&self.record) else {
             return Vec::new();
         };
-        text.lines()
+        // The simulator appends a record while we may be reading: a line
+        // without its newline is still being written and is left for the next look.
+        let complete = text.rfind('\n').map_or("", |end| &text[..end]);
+        complete
+            .lines()
             .filter(|l| !l.trim().is_empty())
             .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad record {l:?}: {e}")))
             .collect()
