@@ -100,12 +100,14 @@ pub(super) struct Machine {
 
 impl Machine {
     pub(super) fn new(cfg: Config) -> Machine {
+        // `--stop-after 0` is a modem that never answers at all.
+        let silent = cfg.stop_after == Some(0);
         Machine {
             dev: Device::new(&cfg),
             noise: Noise::new(cfg.urc_noise, cfg.seed),
             network: Network::new(cfg.faults.clone(), cfg.seed),
             cfg,
-            mode: Mode::Command,
+            mode: if silent { Mode::Hung } else { Mode::Command },
             line: Vec::new(),
             after_cr: false,
             pdu: Vec::new(),
@@ -114,7 +116,7 @@ impl Machine {
             injected: VecDeque::new(),
             commands: 0,
             submissions: 0,
-            stop_fired: false,
+            stop_fired: silent,
             close_fired: false,
             reboot_fired: false,
             mid_cmgs_fired: false,

@@ -167,6 +167,17 @@ fn a_hung_modem_says_nothing_until_resumed() {
 }
 
 #[test]
+fn stop_after_zero_never_answers() {
+    let now = Instant::now();
+    let mut m = Machine::new(Config {
+        stop_after: Some(0),
+        ..cfg()
+    });
+    assert_eq!(feed(&mut m, now, b"AT\r"), "", "not even the first command");
+    assert_eq!(m.commands(), 0);
+}
+
+#[test]
 fn close_after_unplugs_once_after_answering() {
     let now = Instant::now();
     let mut m = Machine::new(Config {
