@@ -47,6 +47,11 @@ fn sms_to(sim: &Sim, number: &str, nth: usize) -> String {
     got[nth - 1].text.clone()
 }
 
+/// The 6-digit code in the first SMS the phone got at `number`.
+fn numeric_code_sent_to(sim: &Sim, number: &str) -> String {
+    find_code(&sms_to(sim, number, 1), 6, |c| c.is_ascii_digit())
+}
+
 fn mon(d: &Daemon, path: &str, mut body: Value) -> Value {
     body["apiKey"] = json!(d.key);
     let (status, v) = d.call("POST", path, &[], Some(&body.to_string()));
@@ -180,7 +185,7 @@ fn wrong_codes_until_lock_out_in_each_dialect() {
         json!({"phone_number": "+33611111111", "code_length": 6, "max_wrong_attempts": 3}),
     );
     let token = v["otp_request_token"].as_str().expect("token").to_string();
-    let code = find_code(&sms_to(&sim, "+33611111111", 1), 6, |c| c.is_ascii_digit());
+    let code = numeric_code_sent_to(&sim, "+33611111111");
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for remaining in [2, 1, 0] {
         let (status, v) = octo(
@@ -242,7 +247,7 @@ fn wrong_codes_until_lock_out_in_each_dialect() {
         json!({"phoneNumber": "+33633333333", "length": 6}),
     );
     let token = v["data"]["token"].as_str().expect("token").to_string();
-    let code = find_code(&sms_to(&sim, "+33633333333", 1), 6, |c| c.is_ascii_digit());
+    let code = numeric_code_sent_to(&sim, "+33633333333");
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for _ in 0..3 {
         let v = mon(
@@ -270,7 +275,7 @@ fn expiry_in_each_dialect() {
         json!({"phone_number": "+33644444444", "code_length": 6, "validity_period": 3}),
     );
     let token = v["otp_request_token"].as_str().expect("token").to_string();
-    let code = find_code(&sms_to(&sim, "+33644444444", 1), 6, |c| c.is_ascii_digit());
+    let code = numeric_code_sent_to(&sim, "+33644444444");
     let (_, n) = d.post(
         "/2fa/create",
         json!({"to": "+33655555555", "type": "NUMERIC", "length": 6, "expiry": 2}),
@@ -282,7 +287,7 @@ fn expiry_in_each_dialect() {
         json!({"phoneNumber": "+33666666666", "length": 6}),
     );
     let mtoken = m["data"]["token"].as_str().expect("token").to_string();
-    let mcode = find_code(&sms_to(&sim, "+33666666666", 1), 6, |c| c.is_ascii_digit());
+    let mcode = numeric_code_sent_to(&sim, "+33666666666");
     std::thread::sleep(Duration::from_millis(3500));
     let (status, v) = octo(
         &d,
@@ -328,7 +333,7 @@ fn an_otp_survives_a_daemon_restart() {
     let ncode = n["data"]["token"].as_str().expect("code").to_string();
     d.kill9();
     d.restart();
-    let code = find_code(&sms_to(&sim, "+33677777777", 1), 6, |c| c.is_ascii_digit());
+    let code = numeric_code_sent_to(&sim, "+33677777777");
     let (status, v) = octo(
         &d,
         "PUT",
@@ -424,7 +429,7 @@ fn octopush_reads_leniently_and_validates_by_number() {
         json!({"phone_number": "+33612121212", "code_length": 6, "recipient_ip": "10.1.2.3"}),
     );
     let token = v["otp_request_token"].as_str().expect("token").to_string();
-    let code = find_code(&sms_to(&sim, "+33612121212", 1), 6, |c| c.is_ascii_digit());
+    let code = numeric_code_sent_to(&sim, "+33612121212");
     let (status, v) = octo(
         &d,
         "PUT",
