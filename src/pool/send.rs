@@ -36,8 +36,12 @@ impl Session<'_> {
                 return None;
             }
         };
+        // A handset joins the parts of a concatenated SMS per sender. Parts that another
+        // modem (another SIM, another number) sent before it failed cannot complete this
+        // message: from here it goes out whole, through this modem.
+        let modem = self.spec.id.as_str();
         for part in &parts {
-            if lease.message.part_sent(part.seq) {
+            if lease.message.part_sent_by(part.seq, modem) {
                 continue;
             }
             match self.modem.send_pdu(part.tpdu_len, &part.hex).await {

@@ -178,9 +178,10 @@ impl Message {
         self.voice.as_ref().is_some_and(|v| !v.fallen_back)
     }
 
-    /// Whether part `seq` has already been accepted by the network.
-    pub fn part_sent(&self, seq: u8) -> bool {
-        self.parts.iter().any(|p| p.seq == seq)
+    /// Whether part `seq` has already been accepted by the network through `modem` (parts
+    /// sent by another SIM do not count: see the pool's send).
+    pub fn part_sent_by(&self, seq: u8, modem: &str) -> bool {
+        self.parts.iter().any(|p| p.seq == seq && p.modem == modem)
     }
 
     /// The state the parts' reports add up to once the message is sent: delivered when every

@@ -16,6 +16,7 @@ impl Queue {
             .part_refs
             .insert(key, &value[..])
             .map_err(StoreError::from)?;
+        lease.message.parts.retain(|p| p.seq != part.seq);
         lease.message.parts.push(part.clone());
         lease.message.total_parts = total;
         self.modify(lease.message.id, |m| {

@@ -310,3 +310,41 @@ fn a_modem_stops_at_its_send_cap_and_says_so() {
         "a capped modem still counts as able to send"
     );
 }
+
+#[test]
+fn a_multipart_sms_cut_short_by_a_failed_modem_goes_out_whole_through_another() {
+    let dir = tempdir();
+    // m0 serves +3370 first; its parts take 1.5 s each.
+    let slow = Sim::start(dir.path(), "m0", &["--latency-ms", "1500"]);
+    let other = Sim::start(dir.path(), "m1", &[]);
+    let d = Daemon::start_modems(
+        dir.path(),
+        &[(&slow, "routes = [\"+3370\"]"), (&other, "")],
+        "[queue]\nroute_fallback_ms = 300",
+    );
+    for id in ["m0", "m1"] {
+        d.wait_modem(id, "ready", |m| m["state"] == "ready");
+    }
+    let text = "0123456789".repeat(20); // 200 GSM-7 characters: two parts
+    let id = d.send("+33700000001", &text, json!({}));
+    wait_for("part 1 through m0", LONG, || {
+        let (_, v) = d.get(&format!("/v1/messages/{id}"));
+        (v["parts"].as_array().map_or(0, Vec::len) == 1).then_some(())
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    // m0 is unplugged while part 2 waits for its +CMGS answer.
+    assert_eq!(slow.control(json!({"op": "close"}))["ok"], true);
+    let v = d.wait_state(&id, "sent", LONG);
+    // The handset joins parts per sender: m1 sent both, and its phone has the whole text.
+    let got = other.wait_received(1, LONG);
+    assert_eq!(got[0].text, text, "{v}");
+    assert_eq!(got[0].parts, 2);
+    let modems: Vec<&str> = v["parts"]
+        .as_array()
+        .expect("parts")
+        .iter()
+        .filter_map(|p| p["modem"].as_str())
+        .collect();
+    assert_eq!(modems, ["m1", "m1"], "{v}");
+    assert!(slow.received().is_empty(), "m0 never completed it");
+}
