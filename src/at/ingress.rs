@@ -7,7 +7,12 @@
 //! 2. The echo of the command (or of the PDU we sent) is dropped, whether or not `ATE0` took
 //!    effect; so is a late echo when no command is in flight.
 //! 3. A final result code ends the command in flight; with none in flight, `NO CARRIER`,
-//!    `BUSY` and `NO ANSWER` are call events and a stray `OK`/`ERROR` is dropped.
+//!    `BUSY` and `NO ANSWER` are call events and a stray `OK`/`ERROR` is dropped. The
+//!    call-ending codes end only a dial or answer command (`ATD`, `ATA`: V.250 §6.3.1); while
+//!    any other command waits they are call events too (a caller hanging up on the SIM
+//!    mid-`+CMGS` must not end the send). A command answered by a result code alone also
+//!    takes the numeric `0` (OK) and `4` (ERROR) of a modem left in `ATV0` (V.250 §6.2.6),
+//!    so bring-up can reach it to switch it back.
 //! 4. A line starting with the command's answer prefix (`+CSQ:` for `AT+CSQ`) is part of the
 //!    answer — except a one-field `+CREG: <stat>` while `AT+CREG?` waits, which is the URC.
 //!    A hex line right after a prefix line is that line's PDU (`+CMGR`, `+CMGL`).
@@ -69,6 +74,17 @@ impl CommandSpec {
             prompt: true,
             ..Self::prefixed(text, prefix)
         }
+    }
+
+    /// Whether `NO CARRIER`, `BUSY`, `NO ANSWER` and `NO DIALTONE` end this command: only
+    /// dialling and answering (V.250 §6.3.1, §6.3.5) have them as results.
+    pub fn places_calls(&self) -> bool {
+        starts_ci(&self.text, "ATD") || self.text.eq_ignore_ascii_case("ATA")
+    }
+
+    /// Answered by a final result code alone (no information lines, no data).
+    fn result_only(&self) -> bool {
+        self.prefix.is_none() && !self.bare && !self.prompt
     }
 
     /// Marks the command as holding a secret.
@@ -189,7 +205,7 @@ impl Ingress {
         if self.is_echo(&line) {
             return None;
         }
-        if let Some(result) = parse_final(&line) {
+        if let Some(result) = parse_final(&line).or_else(|| self.numeric_result(&line)) {
             return self.final_result(result, line);
         }
         if let Some(p) = &mut self.pending {
@@ -221,7 +237,23 @@ impl Ingress {
         }
     }
 
+    /// `0` / `4`: OK / ERROR in numeric form (`ATV0`), for a command answered by them alone.
+    fn numeric_result(&self, line: &str) -> Option<FinalResult> {
+        let p = self.pending.as_ref().filter(|p| p.spec.result_only())?;
+        match line {
+            "0" => Some(FinalResult::Ok),
+            "4" if !p.awaiting_prompt => Some(FinalResult::Error(ErrorCode::Plain)),
+            _ => None,
+        }
+    }
+
     fn final_result(&mut self, result: FinalResult, line: String) -> Option<Event> {
+        // A call ending while some other command waits is an event, not that command's end.
+        if let (FinalResult::Error(code), Some(p)) = (&result, &self.pending) {
+            if is_call_result(code) && !p.spec.places_calls() {
+                return Some(Event::Urc(Urc::CallEnded(code.clone())));
+            }
+        }
         // `CONNECT` to a command waiting for its data (a file upload) is its prompt.
         if let (FinalResult::Connect, Some(p)) = (&result, &mut self.pending) {
             if p.awaiting_prompt {
@@ -255,6 +287,13 @@ impl Pending {
         }
         self.spec.bare && urc::parse(line).is_none()
     }
+}
+
+fn is_call_result(code: &ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::NoCarrier | ErrorCode::Busy | ErrorCode::NoAnswer | ErrorCode::NoDialtone
+    )
 }
 
 fn starts_ci(line: &str, prefix: &str) -> bool {

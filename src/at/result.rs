@@ -64,6 +64,10 @@ pub fn parse_final(line: &str) -> Option<FinalResult> {
         "BUSY" => ErrorCode::Busy,
         "NO ANSWER" => ErrorCode::NoAnswer,
         "NO DIALTONE" | "NO DIAL TONE" => ErrorCode::NoDialtone,
+        // Huawei's final answers to a command it does not know or cannot parse (E-series
+        // and MU509 AT specifications §1.3), with no OK or ERROR after them.
+        "COMMAND NOT SUPPORT" => ErrorCode::Cme(ErrorValue::Code(4)),
+        "TOO MANY PARAMETERS" => ErrorCode::Cme(ErrorValue::Text(line.to_string())),
         _ if line == "CONNECT" || line.starts_with("CONNECT ") => {
             return Some(FinalResult::Connect)
         }
@@ -351,6 +355,16 @@ mod tests {
             (
                 "+CMS ERROR: 500",
                 Some(FinalResult::Error(ErrorCode::Cms(ErrorValue::Code(500)))),
+            ),
+            (
+                "COMMAND NOT SUPPORT",
+                Some(FinalResult::Error(ErrorCode::Cme(ErrorValue::Code(4)))),
+            ),
+            (
+                "TOO MANY PARAMETERS",
+                Some(FinalResult::Error(ErrorCode::Cme(ErrorValue::Text(
+                    "TOO MANY PARAMETERS".into(),
+                )))),
             ),
             (
                 "+CME ERROR: SIM PIN required",

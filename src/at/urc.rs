@@ -27,7 +27,8 @@ pub enum Urc {
     Ring,
     /// `+CLIP: "<number>",<type>,...`: the caller's number.
     CallerId { number: String },
-    /// A call ended or failed while no command was waiting: `NO CARRIER`, `BUSY`, `NO ANSWER`.
+    /// A call ended or failed while no dial command was waiting: `NO CARRIER`, `BUSY`,
+    /// `NO ANSWER`, `NO DIALTONE`.
     CallEnded(ErrorCode),
     /// `+CREG`/`+CGREG`/`+CEREG: <stat>[,...]`: the registration state changed.
     Registration { domain: &'static str, stat: u8 },
@@ -123,7 +124,10 @@ pub fn parse(line: &str) -> Option<(Urc, Body)> {
     }
     match parse_final(line) {
         Some(FinalResult::Error(
-            code @ (ErrorCode::NoCarrier | ErrorCode::Busy | ErrorCode::NoAnswer),
+            code @ (ErrorCode::NoCarrier
+            | ErrorCode::Busy
+            | ErrorCode::NoAnswer
+            | ErrorCode::NoDialtone),
         )) => Some((Urc::CallEnded(code), Body::None)),
         Some(_) => None,
         // Vendors prefix their notifications with + or ^ (and a few with *, #, %).
@@ -175,14 +179,20 @@ fn registration(head: &str, rest: &str) -> Option<Urc> {
         .iter()
         .find(|(p, _)| p.trim_end_matches(':') == head)
         .map(|(_, d)| *d)?;
-    let stat = fields(rest).next()?.parse().ok()?;
+    // A late answer to `AT+CREG?` (`<n>,<stat>`, its command timed out) still tells the state.
+    let skip = usize::from(answer_fields(rest));
+    let stat = fields(rest).nth(skip)?.parse().ok()?;
     Some(Urc::Registration { domain, stat })
 }
 
 /// Whether a `+CREG:`-style line is the answer to the read command (`<n>,<stat>[,...]`) rather
 /// than the URC (`<stat>[,<lac>,<ci>...]`): the answer's second field is an unquoted number.
 pub fn is_registration_answer(line: &str) -> bool {
-    let (_, rest) = split_head(line.trim());
+    answer_fields(split_head(line.trim()).1)
+}
+
+/// `<n>,<stat>[,...]`: two unquoted numbers first.
+fn answer_fields(rest: &str) -> bool {
     let mut raw = rest.split(',').map(str::trim);
     let first = raw.next().unwrap_or_default();
     let second = raw.next();
@@ -234,6 +244,15 @@ mod tests {
                     stat: 5,
                 },
             ),
+            (
+                // The late answer to an AT+CREG? that timed out: <n>,<stat>.
+                "+CREG: 0,1",
+                Urc::Registration {
+                    domain: "CS",
+                    stat: 1,
+                },
+            ),
+            ("NO DIALTONE", Urc::CallEnded(ErrorCode::NoDialtone)),
             ("^RSSI: 17", Urc::Rssi(17)),
             ("^BOOT:38615945,0,0,0,75", Urc::Boot),
             ("RDY", Urc::Ready),

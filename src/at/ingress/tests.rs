@@ -255,3 +255,57 @@ fn connect_is_the_prompt_of_an_upload() {
     ing.push(b"\r\nCONNECT 9600\r\n");
     assert_eq!(ing.next_event(), Some(ok(&[])));
 }
+
+#[test]
+fn a_call_ending_mid_send_is_an_event_not_the_answer() {
+    // Someone called the SIM and hung up while our +CMGS waited for its answer.
+    let spec = CommandSpec::with_prompt("AT+CMGS=23", "+CMGS:");
+    let input = format!("\r\n> {PDU}\x1a\r\nRING\r\n\r\nNO CARRIER\r\n\r\n+CMGS: 7\r\n\r\nOK\r\n");
+    check(
+        &spec,
+        input.as_bytes(),
+        Some(PDU),
+        &[
+            Event::Prompt,
+            Event::Urc(Urc::Ring),
+            Event::Urc(Urc::CallEnded(ErrorCode::NoCarrier)),
+            ok(&["+CMGS: 7"]),
+        ],
+    );
+    // BUSY while +CLCC is read during our own call is the call's fate, not +CLCC's.
+    let spec = CommandSpec::prefixed("AT+CLCC", "+CLCC:");
+    check(
+        &spec,
+        b"\r\nBUSY\r\n\r\nOK\r\n",
+        None,
+        &[Event::Urc(Urc::CallEnded(ErrorCode::Busy)), ok(&[])],
+    );
+    // Dialling is what they answer.
+    let spec = CommandSpec::plain("ATD+33612345678;");
+    check(
+        &spec,
+        b"\r\nBUSY\r\n",
+        None,
+        &[Event::Done(Err(ErrorCode::Busy))],
+    );
+}
+
+#[test]
+fn numeric_result_codes_answer_result_only_commands() {
+    // A modem left in ATV0 frames results as `<code>\r` (V.250 §6.2.6).
+    check(&CommandSpec::plain("AT"), b"AT\r0\r", None, &[ok(&[])]);
+    check(
+        &CommandSpec::plain("ATZ"),
+        b"4\r",
+        None,
+        &[Event::Done(Err(ErrorCode::Plain))],
+    );
+    // A command with information lines does not take a bare digit as its end.
+    let spec = CommandSpec::prefixed("AT+CSQ", "+CSQ:");
+    check(
+        &spec,
+        b"\r\n0\r\n\r\n+CSQ: 9,99\r\n\r\nOK\r\n",
+        None,
+        &[Event::Urc(Urc::Other("0".into())), ok(&["+CSQ: 9,99"])],
+    );
+}
