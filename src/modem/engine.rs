@@ -265,7 +265,11 @@ impl<P: AsyncRead + AsyncWrite + Unpin> Engine<P> {
                     code,
                 })
             }
-            Ok(_) => return Err(self.unexpected(cmd, "OK without a prompt")),
+            Ok(_) => {
+                // A late answer ended the wait; the prompt may still come: cancel it.
+                self.write(&[ESC]).await?;
+                return Err(self.unexpected(cmd, "OK without a prompt"));
+            }
             Err(e) => {
                 // The modem may be sitting in the prompt after all: get it out, or it would
                 // take our next command for data.
@@ -317,7 +321,9 @@ impl<P: AsyncRead + AsyncWrite + Unpin> Engine<P> {
             while let Some(event) = self.ingress.next_event() {
                 match event {
                     Event::Urc(urc) => {
-                        let restart = matches!(urc, Urc::Ready | Urc::Boot);
+                        // Not `^BOOT`: Huawei sticks repeat it as a heartbeat (the session
+                        // checks whether the modem really restarted).
+                        let restart = matches!(urc, Urc::Ready);
                         let text = format!("{urc:?}");
                         self.forward(urc);
                         if restart {
@@ -364,10 +370,20 @@ impl<P: AsyncRead + AsyncWrite + Unpin> Engine<P> {
         Ok(())
     }
 
+    /// Writes to the port, within the command timeout. No `flush`: the ports are unbuffered
+    /// (the bytes are in the kernel once written), and tokio-serial's flush is a blocking
+    /// `tcdrain` that a hung USB modem with flow control would never release — on this
+    /// single-threaded runtime, the whole daemon. A write that cannot finish in time is an
+    /// I/O error: the port is given up and reopened.
     async fn write(&mut self, bytes: &[u8]) -> Result<(), AtError> {
-        self.port.write_all(bytes).await?;
-        self.port.flush().await?;
-        Ok(())
+        let limit = self.config.command_timeout;
+        match tokio::time::timeout(limit, self.port.write_all(bytes)).await {
+            Ok(result) => Ok(result?),
+            Err(_) => Err(AtError::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("the port took no data for {} ms", limit.as_millis()),
+            ))),
+        }
     }
 
     fn feed(&mut self, n: usize) {

@@ -69,7 +69,7 @@ pub async fn dial(
         while let Ok(urc) = call.urcs.try_recv() {
             match urc {
                 Urc::CallEnded(code) => return Ok(not_answered(&code)),
-                Urc::Ready | Urc::Boot => return Err(VoiceError::Rebooted),
+                Urc::Ready => return Err(VoiceError::Rebooted),
                 other => call.deferred.push(other),
             }
         }
@@ -98,7 +98,7 @@ pub async fn dial(
         if let Ok(Some(urc)) = tokio::time::timeout_at(wake, call.urcs.recv()).await {
             match urc {
                 Urc::CallEnded(code) => return Ok(not_answered(&code)),
-                Urc::Ready | Urc::Boot => return Err(VoiceError::Rebooted),
+                Urc::Ready => return Err(VoiceError::Rebooted),
                 other => call.deferred.push(other),
             }
         }

@@ -153,7 +153,7 @@ impl CallCtx<'_> {
             }
             match urc {
                 Urc::CallEnded(_) => return Err(VoiceError::HungUp),
-                Urc::Ready | Urc::Boot => return Err(VoiceError::Rebooted),
+                Urc::Ready => return Err(VoiceError::Rebooted),
                 other => self.deferred.push(other),
             }
         }
@@ -164,7 +164,7 @@ impl CallCtx<'_> {
         while let Ok(urc) = self.urcs.try_recv() {
             match urc {
                 Urc::CallEnded(_) => return Err(VoiceError::HungUp),
-                Urc::Ready | Urc::Boot => return Err(VoiceError::Rebooted),
+                Urc::Ready => return Err(VoiceError::Rebooted),
                 other => self.deferred.push(other),
             }
         }
