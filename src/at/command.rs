@@ -92,6 +92,19 @@ pub fn numeric_errors() -> Command {
     Command::new(CommandSpec::plain(set_ints("+CMEE", &[1])))
 }
 
+/// `AT+CMEE?`: the error report mode; a modem that restarted is back at its default.
+pub fn error_mode() -> Command {
+    Command::new(CommandSpec::prefixed("AT+CMEE?", "+CMEE:"))
+}
+
+/// `+CMEE: <n>` → n.
+pub fn parse_error_mode(lines: &[String]) -> Option<u8> {
+    lines
+        .iter()
+        .find_map(|l| l.strip_prefix("+CMEE:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
 /// Identity commands answered by bare text (27.007 §5.1-5.3, §5.6, §5.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Identity {

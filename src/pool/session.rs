@@ -52,7 +52,7 @@ pub(super) async fn run(
     };
     let engine_cancel = cancel.child_token();
     let _stop_engine = engine_cancel.clone().drop_guard();
-    let (handle, urcs) = modem::spawn(port, spec.engine.clone(), engine_cancel);
+    let (handle, mut urcs) = modem::spawn(port, spec.engine.clone(), engine_cancel);
     let cfg = BringUpConfig {
         pin: if *pin_rejected {
             None
@@ -101,6 +101,19 @@ pub(super) async fn run(
         wants: pool.queue.wants(&spec.routes, backend.is_some()),
         backend,
     };
+    // What the modem said while it was brought up: restart and SIM notices are older than
+    // the bring-up that followed them (a modem still booting says RDY, +CPIN: NOT READY).
+    let mut early = Vec::new();
+    while let Ok(urc) = urcs.try_recv() {
+        if !matches!(urc, Urc::Ready | Urc::Boot | Urc::SimNotReady) {
+            early.push(urc);
+        }
+    }
+    for urc in early {
+        if let Some(end) = session.on_urc(urc).await {
+            return end;
+        }
+    }
     if let Err(end) = session.sweep_storage().await {
         return end;
     }
@@ -192,7 +205,7 @@ impl Session<'_> {
     pub(super) async fn on_urc(&mut self, urc: Urc) -> Option<End> {
         match urc {
             Urc::Ready => Some(End::Lost("modem rebooted (RDY)".into())),
-            Urc::Boot => Some(End::Lost("modem rebooted (^BOOT)".into())),
+            Urc::Boot => self.boot_notice().await,
             Urc::SimNotReady => Some(End::Lost("SIM not ready (+CPIN: NOT READY)".into())),
             Urc::NewMessage { mem, index } | Urc::StatusReportStored { mem, index } => {
                 self.read_stored(&mem, index).await.err()
@@ -205,14 +218,30 @@ impl Session<'_> {
                 self.receive_pdu(&pdu).await;
                 None
             }
-            Urc::Registration { stat, .. } => {
+            // One domain's word is not the modem's: an LTE modem on EPS may say `+CGREG: 0`
+            // or `+CREG: 0` and still send. A loss is checked on every domain first.
+            Urc::Registration { stat, .. } if crate::at::command::is_registered(stat) => {
                 self.set_registered(stat);
                 None
             }
+            Urc::Registration { .. } => self.health().await,
             other => {
                 tracing::trace!(modem = %self.spec.id, ?other, "URC");
                 None
             }
+        }
+    }
+
+    /// `^BOOT`: Huawei sticks send it when they start and then every few seconds as a
+    /// heartbeat. A modem that restarted lost what bring-up set, so ask for one setting:
+    /// `+CMEE: 1` still there is a heartbeat; anything else is a restart.
+    async fn boot_notice(&mut self) -> Option<End> {
+        match self.modem.command(crate::at::command::error_mode()).await {
+            Ok(lines) if crate::at::command::parse_error_mode(&lines) == Some(1) => None,
+            // A modem without CMEE cannot tell: its ^BOOT is taken for a heartbeat.
+            Err(crate::modem::AtError::Failed { .. }) => None,
+            Ok(_) => Some(self.lost("modem restarted (^BOOT, settings lost)".into())),
+            Err(e) => Some(self.lost(format!("modem restarted (^BOOT, then {e})"))),
         }
     }
 

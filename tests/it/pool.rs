@@ -348,3 +348,78 @@ fn a_multipart_sms_cut_short_by_a_failed_modem_goes_out_whole_through_another() 
     assert_eq!(modems, ["m1", "m1"], "{v}");
     assert!(slow.received().is_empty(), "m0 never completed it");
 }
+
+#[test]
+fn huawei_boot_heartbeats_are_not_restarts_but_a_real_restart_is_caught() {
+    let dir = tempdir();
+    let sim = Sim::start(
+        dir.path(),
+        "m0",
+        &["--vendor", "huawei", "--latency-ms", "400"],
+    );
+    let d = Daemon::start(dir.path(), &[&sim], "");
+    d.wait_modem("m0", "ready", |m| m["state"] == "ready");
+    let id = d.send("+33612345678", "through heartbeats", json!({}));
+    wait_for("the send to start", LONG, || {
+        let (_, v) = d.get(&format!("/v1/messages/{id}"));
+        (v["state"] == "sending").then_some(())
+    });
+    // E-series sticks repeat ^BOOT every few seconds, also while +CMGS waits.
+    let beat = json!({"op": "urc", "line": "^BOOT:20121031,0,0,0,72"});
+    assert_eq!(sim.control(beat.clone())["ok"], true);
+    let v = d.wait_state(&id, "sent", LONG);
+    assert_eq!(v["attempts"], 1, "the send was not cut: {v}");
+    assert_eq!(v["maybe_duplicate"], false, "{v}");
+    assert_eq!(sim.control(beat)["ok"], true);
+    let next = d.send("+33612345679", "after a heartbeat", json!({}));
+    d.wait_state(&next, "sent", LONG);
+    assert!(
+        !d.all_logs().contains("modem not usable"),
+        "a heartbeat is no restart"
+    );
+    // A real restart (its settings back to defaults) is brought up again.
+    assert_eq!(sim.control(json!({"op": "reboot"}))["ok"], true);
+    wait_for("the restart noticed", LONG, || {
+        d.all_logs()
+            .lines()
+            .any(|l| l.contains("modem not usable") && l.contains("settings lost"))
+            .then_some(())
+    });
+    d.wait_modem("m0", "ready again", |m| m["state"] == "ready");
+    let last = d.send("+33612345670", "after the restart", json!({}));
+    d.wait_state(&last, "sent", LONG);
+    let got: Vec<String> = sim.received().into_iter().map(|r| r.text).collect();
+    assert_eq!(
+        got,
+        [
+            "through heartbeats",
+            "after a heartbeat",
+            "after the restart"
+        ]
+    );
+}
+
+#[test]
+fn a_caller_hanging_up_on_the_sim_mid_send_does_not_cut_the_send() {
+    let dir = tempdir();
+    let sim = Sim::start(dir.path(), "m0", &["--latency-ms", "1000"]);
+    let d = Daemon::start(dir.path(), &[&sim], "");
+    d.wait_modem("m0", "ready", |m| m["state"] == "ready");
+    let id = d.send("+33612345678", "not cut by a call", json!({}));
+    wait_for("the send to start", LONG, || {
+        let (_, v) = d.get(&format!("/v1/messages/{id}"));
+        (v["state"] == "sending").then_some(())
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    // Someone rings the SIM and gives up while +CMGS waits for the network.
+    for line in ["RING", "NO CARRIER"] {
+        assert_eq!(sim.control(json!({"op": "urc", "line": line}))["ok"], true);
+    }
+    let v = d.wait_state(&id, "sent", LONG);
+    assert_eq!(v["attempts"], 1, "{v}");
+    assert_eq!(v["maybe_duplicate"], false, "{v}");
+    let next = d.send("+33612345679", "and the next", json!({}));
+    d.wait_state(&next, "sent", LONG);
+    let got: Vec<String> = sim.received().into_iter().map(|r| r.text).collect();
+    assert_eq!(got, ["not cut by a call", "and the next"], "sent once each");
+}
