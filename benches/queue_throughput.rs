@@ -40,7 +40,8 @@ async fn scenario(modems: usize, latency_ms: u64, messages: usize) -> anyhow::Re
         queue: queue.clone(),
         board: board.clone(),
         inbox: otpgate::inbox::Inbox::open(store.clone())?,
-        pins: otpgate::pool::pins::Pins::open(store)?,
+        pins: otpgate::pool::pins::Pins::open(store.clone())?,
+        sent: otpgate::pool::sent_log::SentLog::open(&store)?,
         voice: otpgate::config::VoiceSettings {
             ring_timeout: Duration::from_secs(45),
             tts: Default::default(),

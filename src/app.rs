@@ -102,6 +102,7 @@ pub async fn run(
         inbox: inbox.clone(),
         voice: config.voice.clone(),
         pins: worker::pins::Pins::open(store.clone()).context("opening the PIN memory")?,
+        sent: worker::sent_log::SentLog::open(&store).context("opening the send counts")?,
     };
     for modem in &config.modems {
         let voice = modem.spec.voice != crate::modem::voice::BackendConfig::None;

@@ -1,8 +1,8 @@
 //! Per-modem send caps: at most N parts a minute and M a day (a SIM plan's fair-use limit, an
 //! operator's anti-spam threshold). Pure: times come from the caller.
 //!
-//! Rolling windows (the last 60 s, the last 24 h), kept in memory: a restart forgets the
-//! count, which at worst lets one day's cap be exceeded once — stated in the README.
+//! Rolling windows (the last 60 s, the last 24 h), kept in memory; [`super::sent_log`] keeps
+//! the counts on disk so a restart starts from what the modem sent in the last day.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -31,6 +31,15 @@ impl Counter {
             caps,
             ..Self::default()
         }
+    }
+
+    /// A counter that already saw the parts sent at `times` (oldest first).
+    pub fn with_history(caps: Caps, times: impl IntoIterator<Item = u64>) -> Self {
+        let mut counter = Self::new(caps);
+        for t in times {
+            counter.sent(t);
+        }
+        counter
     }
 
     /// Counts one part sent at `now_ms`.

@@ -13,14 +13,15 @@
 //! - [`send`]: one message, part by part, and what each AT error means for it.
 //! - [`inbound`]: `+CMTI`/`+CMT` (received SMS) and `+CDS`/`+CDSI` (status reports).
 //! - [`health`]: periodic `+CSQ`, `+CREG`/`+CEREG`, `+COPS?`, `+CPIN?`.
-//! - [`caps`]: per-modem send caps.
+//! - [`caps`]: per-modem send caps; [`sent_log`] keeps their counts across restarts.
 //! - [`voice`]: a voice OTP: the call, the code played, the result on the message.
 //!
 //! Faults and what the worker does: the device vanishes (USB unplug) or an I/O error — the
 //! modem task ends, the worker closes the port and reopens the same path with a bounded
 //! exponential backoff (a `/dev/serial/by-id/` link that comes back later included); no answer
 //! within a command's timeout — the modem is marked offline at once and brought up again; an
-//! unsolicited reboot (`RDY`, `^BOOT`, `+CPIN: NOT READY`) — brought up again; the network
+//! unsolicited reboot (`RDY`, `+CPIN: NOT READY`, a `^BOOT` after which the modem lost its
+//! settings) — brought up again; the network
 //! lost — it stops leasing until registration returns; a rejected PIN is never entered again.
 
 pub mod caps;
@@ -28,6 +29,7 @@ mod health;
 mod inbound;
 pub mod pins;
 mod send;
+pub mod sent_log;
 mod session;
 mod voice;
 
@@ -71,6 +73,8 @@ pub struct Pool {
     pub voice: crate::config::VoiceSettings,
     /// PINs the SIMs rejected, across restarts.
     pub pins: pins::Pins,
+    /// What the capped modems sent in the last day, across restarts.
+    pub sent: sent_log::SentLog,
 }
 
 /// The first reconnect delay; doubles up to [`ModemSpec::max_backoff`].
@@ -93,7 +97,8 @@ pub async fn run(spec: ModemSpec, pool: Pool, cancel: CancellationToken) {
         .pin
         .as_deref()
         .is_some_and(|pin| pool.pins.rejected(&spec.id, pin));
-    let mut counter = caps::Counter::new(spec.caps);
+    let sent = pool.sent.recent(&spec.id, crate::queue::now_ms());
+    let mut counter = caps::Counter::with_history(spec.caps, sent);
     loop {
         let (state, reason) =
             match session::run(&spec, &pool, &cancel, &mut pin_rejected, &mut counter).await {

@@ -47,6 +47,7 @@ impl Session<'_> {
             match self.modem.send_pdu(part.tpdu_len, &part.hex).await {
                 Ok(mr) => {
                     self.counter.sent(now_ms());
+                    self.pool.sent.sent(&self.spec.id, self.spec.caps, now_ms());
                     let record = Part {
                         seq: part.seq,
                         message_ref: mr,

@@ -9,6 +9,7 @@
 //! | `part_refs` | modem `\0` TP-MR          | message id (u64 BE) and part number     |
 //! | `inbox`     | id, u64 BE               | [`crate::inbox::InboxMessage`]          |
 //! | `modem_pins`| modem id                 | HMAC of the PIN its SIM rejected        |
+//! | `modem_sent`| modem `\0` minute, u64 BE | parts a capped modem sent (u32 BE)     |
 //! | `inbox_parts`| modem, sender, ref, total | parts received so far                 |
 //! | `webhook_outbox` | event id, u64 BE    | the event's JSON body as POSTed ([`crate::webhook`]) |
 //!
@@ -73,6 +74,9 @@ pub fn latest_key(account: &str, number: &str) -> Vec<u8> {
 
 /// Per modem id: the HMAC of the SIM PIN its SIM rejected (see `crate::pool::pins`).
 pub const MODEM_PINS: &str = "modem_pins";
+
+/// Per modem and minute: parts a capped modem sent (see `crate::pool::sent_log`).
+pub const MODEM_SENT: &str = "modem_sent";
 
 /// Received SMS, whole, by id (u64 BE).
 pub const INBOX: &str = "inbox";

@@ -281,7 +281,7 @@ fn readyz_follows_the_modems() {
 fn a_modem_stops_at_its_send_cap_and_says_so() {
     let dir = tempdir();
     let sim = Sim::start(dir.path(), "m0", &[]);
-    let d = Daemon::start_modems(dir.path(), &[(&sim, "max_per_minute = 2")], "");
+    let mut d = Daemon::start_modems(dir.path(), &[(&sim, "max_per_minute = 2")], "");
     d.wait_modem("m0", "ready", |m| m["state"] == "ready");
     let ids: Vec<String> = (0..4)
         .map(|i| {
@@ -309,6 +309,14 @@ fn a_modem_stops_at_its_send_cap_and_says_so() {
         d.call("GET", "/readyz", &[], None).0 == 200,
         "a capped modem still counts as able to send"
     );
+    // A restart does not hand the SIM a fresh allowance.
+    d.kill9();
+    d.restart();
+    d.wait_modem("m0", "capped after the restart", |m| {
+        m["state"] == "degraded"
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(sim.received().len(), 2, "the cap held across the restart");
 }
 
 #[test]
