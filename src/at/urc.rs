@@ -40,7 +40,7 @@ pub enum Urc {
     Ready,
     /// `+CPIN: NOT READY` / `+CPIN: NOT INSERTED` / `+SIM: removed`: the SIM went away.
     SimNotReady,
-    /// `+CPIN: READY` / `Call Ready` / `SMS Ready`: a service became ready.
+    /// `+CPIN: READY`, `Call Ready`, `SMS Ready` (SIM800), `SMS DONE`, `PB DONE` (SIM7600).
     ServiceReady(String),
     /// Anything else, verbatim.
     Other(String),
@@ -114,7 +114,12 @@ pub fn parse(line: &str) -> Option<(Urc, Body)> {
             }
         }
         "+SIM" if rest.trim().eq_ignore_ascii_case("removed") => Some(Urc::SimNotReady),
-        _ if line.eq_ignore_ascii_case("Call Ready") || line.eq_ignore_ascii_case("SMS Ready") => {
+        // SIM800: Call Ready / SMS Ready; SIM7600: SMS DONE / PB DONE (with no prefix, so
+        // they must be known, or an identity command waiting for bare text would take them).
+        _ if ["Call Ready", "SMS Ready", "SMS DONE", "PB DONE"]
+            .iter()
+            .any(|r| line.eq_ignore_ascii_case(r)) =>
+        {
             Some(Urc::ServiceReady(line.into()))
         }
         _ => None,
@@ -260,6 +265,7 @@ mod tests {
             ("+CPIN: READY", Urc::ServiceReady("+CPIN: READY".into())),
             ("Call Ready", Urc::ServiceReady("Call Ready".into())),
             ("SMS Ready", Urc::ServiceReady("SMS Ready".into())),
+            ("PB DONE", Urc::ServiceReady("PB DONE".into())),
             ("NO CARRIER", Urc::CallEnded(ErrorCode::NoCarrier)),
             (
                 "^HCSQ: \"LTE\",50,40,120,20",

@@ -309,3 +309,18 @@ fn numeric_result_codes_answer_result_only_commands() {
         &[Event::Urc(Urc::Other("0".into())), ok(&["+CSQ: 9,99"])],
     );
 }
+
+#[test]
+fn a_ready_notice_is_not_the_manufacturer() {
+    // SIM7600 says SMS DONE / PB DONE a while after boot, possibly during AT+CGMI.
+    let spec = CommandSpec::bare("AT+CGMI", "+CGMI:");
+    check(
+        &spec,
+        b"\r\nPB DONE\r\n\r\nSIMCOM INCORPORATED\r\n\r\nOK\r\n",
+        None,
+        &[
+            Event::Urc(Urc::ServiceReady("PB DONE".into())),
+            ok(&["SIMCOM INCORPORATED"]),
+        ],
+    );
+}
