@@ -320,6 +320,29 @@ pub fn message_storage(mem: &str) -> Command {
     Command::new(CommandSpec::prefixed(text, "+CPMS:"))
 }
 
+/// `AT+CPMS=?` (27.005 §3.2.2): the memories the modem offers.
+pub fn storage_options() -> Command {
+    Command::new(CommandSpec::prefixed("AT+CPMS=?", "+CPMS:"))
+}
+
+/// The `<mem1>` list of a `+CPMS: ("SM","ME","SR"),(...),(...)` answer (some firmware leaves
+/// out the parentheses when it offers one memory per parameter).
+pub fn parse_storage_options(lines: &[String]) -> Vec<String> {
+    let Some(rest) = lines.iter().find_map(|l| l.strip_prefix("+CPMS:")) else {
+        return Vec::new();
+    };
+    let rest = rest.trim();
+    let first = match rest.strip_prefix('(') {
+        Some(inner) => inner.split(')').next().unwrap_or_default(),
+        None => rest.split(',').next().unwrap_or_default(),
+    };
+    first
+        .split(',')
+        .map(|m| m.trim().trim_matches('"').to_string())
+        .filter(|m| !m.is_empty())
+        .collect()
+}
+
 /// `AT+CMGR=<index>` (27.005 §3.4.3, PDU mode): `+CMGR: <stat>,[<alpha>],<length>` then the PDU.
 pub fn read_message(index: u32) -> Command {
     let index = i32::try_from(index).unwrap_or(i32::MAX);
@@ -368,6 +391,23 @@ mod tests {
 
     fn lines(s: &[&str]) -> Vec<String> {
         s.iter().map(|l| l.to_string()).collect()
+    }
+
+    #[test]
+    fn storage_options_lists_mem1() {
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "+CPMS: (\"SM\",\"ME\",\"MT\",\"SR\"),(\"SM\",\"ME\",\"MT\"),(\"SM\",\"ME\",\"MT\")",
+                &["SM", "ME", "MT", "SR"],
+            ),
+            ("+CPMS: (\"SM\"),(\"SM\"),(\"SM\")", &["SM"]),
+            ("+CPMS: \"SM\",\"SM\",\"SM\"", &["SM"]),
+            ("+CPMS: ", &[]),
+        ];
+        for (line, want) in cases {
+            assert_eq!(parse_storage_options(&lines(&[line])), *want, "{line}");
+        }
+        assert!(parse_storage_options(&[]).is_empty());
     }
 
     #[test]

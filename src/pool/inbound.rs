@@ -3,7 +3,7 @@
 //!
 //! A stored SMS is read with `AT+CMGR`, kept in the [`crate::inbox`] and flushed, and only then
 //! deleted with `AT+CMGD`: a crash in between reads it again, never loses it. Messages already
-//! on the SIM when a session starts are swept with `AT+CMGL=4`. A status report is matched to
+//! stored when a session starts are swept with `AT+CMGL=4`, in every memory the modem offers. A status report is matched to
 //! its part by (modem, TP-MR) in the queue.
 
 use super::session::Session;
@@ -14,11 +14,45 @@ use crate::queue::ReportOutcome;
 use crate::sms::{self, DeliveryOutcome, Incoming};
 
 impl Session<'_> {
-    /// Reads and clears what waits in the current message memory.
+    /// Reads and clears what waits on the modem: every memory it offers for reading (`SM`
+    /// the SIM, `ME` the modem, `SR` status reports; `MT` is `SM` and `ME` together), so an
+    /// SMS stored in a memory other than the one last selected is not missed. A modem that
+    /// does not answer `AT+CPMS=?` has its current memory swept.
     pub(super) async fn sweep_storage(&mut self) -> Result<(), End> {
+        let offered = match self.modem.command(command::storage_options()).await {
+            Ok(lines) => command::parse_storage_options(&lines),
+            Err(e) => {
+                self.soft(e, "cannot ask for the SMS memories")?;
+                Vec::new()
+            }
+        };
+        let memories: Vec<&str> = ["SM", "ME", "SR"]
+            .into_iter()
+            .filter(|m| offered.iter().any(|o| o.eq_ignore_ascii_case(m)))
+            .collect();
+        if memories.is_empty() {
+            return self.sweep_current("").await;
+        }
+        for mem in memories {
+            match self.modem.command(command::message_storage(mem)).await {
+                Ok(_) => self.mem1 = Some(mem.to_string()),
+                Err(e) => {
+                    self.soft(e, &format!("cannot select memory {mem}"))?;
+                    continue;
+                }
+            }
+            self.sweep_current(mem).await?;
+        }
+        Ok(())
+    }
+
+    /// `AT+CMGL=4` on the selected memory; each message read, kept and deleted.
+    async fn sweep_current(&mut self, mem: &str) -> Result<(), End> {
         let lines = match self.modem.command(command::list_messages()).await {
             Ok(lines) => lines,
-            Err(e) => return self.soft(e, "cannot list stored SMS"),
+            // Some modems list status reports with +CMGR only.
+            Err(AtError::Failed { .. }) if mem == "SR" => return Ok(()),
+            Err(e) => return self.soft(e, &format!("cannot list stored SMS {mem}")),
         };
         for (index, pdu) in command::parse_list(&lines) {
             self.process_stored(index, &pdu).await?;
