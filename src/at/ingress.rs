@@ -77,9 +77,12 @@ impl CommandSpec {
     }
 
     /// Whether `NO CARRIER`, `BUSY`, `NO ANSWER` and `NO DIALTONE` end this command: only
-    /// dialling and answering (V.250 §6.3.1, §6.3.5) have them as results.
+    /// dialling and answering (V.250 §6.3.1, §6.3.5) have them as results — and hanging up
+    /// (`ATH`), which some modems answer with `NO CARRIER`.
     pub fn places_calls(&self) -> bool {
-        starts_ci(&self.text, "ATD") || self.text.eq_ignore_ascii_case("ATA")
+        starts_ci(&self.text, "ATD")
+            || starts_ci(&self.text, "ATH")
+            || self.text.eq_ignore_ascii_case("ATA")
     }
 
     /// Answered by a final result code alone (no information lines, no data).
