@@ -14,6 +14,7 @@ use crate::otp_service::{CreateRequest, ServiceError, VerifyBy};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
+use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
@@ -24,6 +25,12 @@ fn fail(error: &str) -> Response {
 
 fn ok(data: Value) -> Response {
     Json(json!({"success": true, "data": data, "error": null})).into_response()
+}
+
+/// A method the route does not serve: HTTP 200 and `method-not-allowed`, as every MonSMSPro
+/// failure (axum adds the `Allow` header).
+pub fn wrong_method(_used: &Method, _allowed: &Method) -> Response {
+    fail("method-not-allowed")
 }
 
 /// Reads the body and the account from `apiKey`.

@@ -1,7 +1,8 @@
 //! The Nomado dialect: `POST /2fa/create`, `POST /2fa/verify`, Basic authentication.
 //!
 //! Shapes per ../shared/spec (000_… and README): success `{"code": 200, "message": "OK", ...}`;
-//! errors `{"code": <status>, "message": <reason>}` with the same HTTP status (400, 401, 429);
+//! errors `{"code": <status>, "message": <reason>}` with the same HTTP status (400, 401, 405,
+//! 413, 429, 500);
 //! a failed verify is HTTP 400 with `"verify": false`, so no client can read it as success.
 //! The create answer carries the code in `data.token`: that is the provider's contract.
 
@@ -13,7 +14,7 @@ use crate::otp_service::{CreateRequest, ServiceError, VerifyBy};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
@@ -44,6 +45,25 @@ fn answer(endpoint: Endpoint, status: StatusCode, message: impl Into<String>) ->
         body["verify"] = json!(false);
     }
     (status, Json(body)).into_response()
+}
+
+/// A method `/2fa/create` does not serve: HTTP 405 in Nomado's shape.
+pub fn create_wrong_method(used: &Method, allowed: &Method) -> Response {
+    answer(
+        Endpoint::Create,
+        StatusCode::METHOD_NOT_ALLOWED,
+        super::wrong_method_message(used, allowed),
+    )
+}
+
+/// A method `/2fa/verify` does not serve: HTTP 405 with `"verify": false`, as every failed
+/// verify.
+pub fn verify_wrong_method(used: &Method, allowed: &Method) -> Response {
+    answer(
+        Endpoint::Verify,
+        StatusCode::METHOD_NOT_ALLOWED,
+        super::wrong_method_message(used, allowed),
+    )
 }
 
 /// Reads the body and the account, or answers in Nomado's shape.

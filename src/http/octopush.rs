@@ -11,7 +11,7 @@
 //! maximum wrong attempts reached, 197 expired, 198 not found, 199 wrong code (with
 //! `remaining_number_of_attempts`). Generation errors use the gateway's own codes, listed in
 //! the README: 100 invalid phone number, 101 channel unavailable, 102 body unreadable,
-//! 401/429 as their statuses.
+//! and HTTP-level refusals carry their status as code: 401, 403, 405, 429, 500.
 
 use super::fields::Fields;
 use super::{auth, AppState};
@@ -23,7 +23,7 @@ use crate::voice::{Gender, Language};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
@@ -39,6 +39,16 @@ fn error(status: StatusCode, code: u16, message: impl Into<String>) -> Response 
         Json(json!({"code": code, "message": message.into()})),
     )
         .into_response()
+}
+
+/// A method the route does not serve: HTTP 405, code 405 (HTTP-level refusals carry their
+/// status as code, as 401 and 429 do).
+pub fn wrong_method(used: &Method, allowed: &Method) -> Response {
+    error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        405,
+        super::wrong_method_message(used, allowed),
+    )
 }
 
 fn begin(

@@ -161,3 +161,105 @@ fn b64(s: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(s)
 }
+
+/// A method a path does not serve is answered in the path's own dialect, with `Allow`.
+#[test]
+fn a_wrong_method_is_answered_in_each_dialects_shape() {
+    let dir = tempdir();
+    let sim = Sim::start(dir.path(), "m0", &[]);
+    let d = Daemon::start(dir.path(), &[&sim], "");
+    let call = |method: &str, path: &str| {
+        let auth = d.basic();
+        let h = [
+            ("authorization", auth.as_str()),
+            ("api-login", d.login.as_str()),
+            ("api-key", d.key.as_str()),
+        ];
+        let body = (method != "GET").then_some("{}");
+        d.call_header(method, path, &h, body, "allow")
+    };
+    let names_both = |v: &Value, used: &str, allowed: &str| {
+        let m = v["message"].as_str().unwrap_or_default();
+        assert!(m.contains(used) && m.contains(allowed), "{v}");
+    };
+
+    // MonSMSPro: HTTP 200 and the envelope, as every failure.
+    for (method, path) in [
+        ("GET", "/v1/auth/otp/get"),
+        ("PUT", "/v1/auth/otp/get"),
+        ("DELETE", "/v1/auth/otp/verify"),
+    ] {
+        let (status, allow, v) = call(method, path);
+        assert_eq!(status, 200, "{method} {path}: {v}");
+        assert_eq!(
+            v,
+            json!({"success": false, "data": null, "error": "method-not-allowed"}),
+            "{method} {path}"
+        );
+        assert_eq!(allow.as_deref(), Some("POST"), "{method} {path}");
+    }
+
+    // Nomado: 405 with {code, message}; verify's failures say verify false.
+    let (status, allow, v) = call("GET", "/2fa/create");
+    assert_eq!((status, allow.as_deref()), (405, Some("POST")), "{v}");
+    assert_eq!(v["code"], 405, "{v}");
+    assert!(v.get("verify").is_none(), "{v}");
+    names_both(&v, "GET", "POST");
+    let (status, allow, v) = call("DELETE", "/2fa/verify");
+    assert_eq!((status, allow.as_deref()), (405, Some("POST")), "{v}");
+    assert_eq!(
+        (v["code"].clone(), v["verify"].clone()),
+        (json!(405), json!(false))
+    );
+    names_both(&v, "DELETE", "POST");
+
+    // Octopush: 405 with {code: 405, message}.
+    for (method, path, allowed) in [
+        ("POST", VAL, "PUT"),
+        ("GET", VAL, "PUT"),
+        ("PUT", GEN, "POST"),
+        ("GET", GEN, "POST"),
+    ] {
+        let (status, allow, v) = call(method, path);
+        assert_eq!(
+            (status, allow.as_deref()),
+            (405, Some(allowed)),
+            "{method} {path}: {v}"
+        );
+        assert_eq!(v["code"], 405, "{method} {path}: {v}");
+        names_both(&v, method, allowed);
+    }
+
+    // The gateway's own endpoints: 405 with {"error": {code, message}}.
+    for (method, path, allowed) in [
+        ("GET", "/v1/messages", "POST"),
+        ("DELETE", "/v1/messages/1", "GET,HEAD"),
+        ("POST", "/v1/modems", "GET,HEAD"),
+        ("PUT", "/v1/inbox", "GET,HEAD"),
+        ("POST", "/healthz", "GET,HEAD"),
+        ("POST", "/readyz", "GET,HEAD"),
+        ("DELETE", "/openapi.json", "GET,HEAD"),
+    ] {
+        let (status, allow, v) = call(method, path);
+        assert_eq!(
+            (status, allow.as_deref()),
+            (405, Some(allowed)),
+            "{method} {path}: {v}"
+        );
+        assert_eq!(
+            v["error"]["code"], "method-not-allowed",
+            "{method} {path}: {v}"
+        );
+        let m = v["error"]["message"].as_str().unwrap_or_default();
+        assert!(m.contains(method), "{v}");
+    }
+
+    // The served methods still work, and an unknown path is still a 404.
+    let (status, _, v) = call("GET", "/v1/modems");
+    assert_eq!(status, 200, "{v}");
+    let (status, _, v) = call("GET", "/2fa/nothing");
+    assert_eq!(
+        (status, v["error"]["code"].clone()),
+        (404, json!("not-found"))
+    );
+}
