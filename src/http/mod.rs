@@ -155,7 +155,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Liveness: the process answers. Also says how many modems can send.
-#[utoipa::path(get, path = "/healthz", tag = "gateway", responses((status = 200, description = "alive; modem and queue summary")))]
+#[utoipa::path(get, path = "/healthz", operation_id = "healthz", tag = "gateway", responses((status = 200, description = "alive; modem and queue summary")))]
 async fn healthz(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> Json<serde_json::Value> {
@@ -171,7 +171,7 @@ async fn healthz(
 
 /// Readiness: 200 while at least one modem can send, 503 otherwise (for load balancers and
 /// systemd-style checks).
-#[utoipa::path(get, path = "/readyz", tag = "gateway", responses((status = 200, description = "a modem can send"), (status = 503, description = "no modem can send")))]
+#[utoipa::path(get, path = "/readyz", operation_id = "readyz", tag = "gateway", responses((status = 200, description = "a modem can send"), (status = 503, description = "no modem can send")))]
 async fn readyz(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> (axum::http::StatusCode, Json<serde_json::Value>) {
@@ -192,7 +192,7 @@ async fn readyz(
     )
 }
 
-#[utoipa::path(get, path = "/v1/modems", tag = "gateway", responses((status = 200, description = "per-modem state"), (status = 401)))]
+#[utoipa::path(get, path = "/v1/modems", operation_id = "modems_list", tag = "gateway", responses((status = 200, description = "per-modem state"), (status = 401)))]
 async fn modems(
     axum::extract::State(state): axum::extract::State<AppState>,
     headers: axum::http::HeaderMap,
@@ -212,7 +212,7 @@ struct InboxQuery {
 }
 
 /// Received SMS, newest first (replies such as STOP included), with the modem that got each.
-#[utoipa::path(get, path = "/v1/inbox", tag = "gateway", params(("limit" = Option<usize>, Query, description = "at most this many (default 100, max 1000)")),
+#[utoipa::path(get, path = "/v1/inbox", operation_id = "inbox_list", tag = "gateway", params(("limit" = Option<usize>, Query, description = "at most this many (default 100, max 1000)")),
     responses((status = 200, description = "received SMS, newest first"), (status = 401)))]
 async fn inbox(
     axum::extract::State(state): axum::extract::State<AppState>,

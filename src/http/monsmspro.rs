@@ -73,7 +73,7 @@ fn bare(e164: &str) -> String {
     e164.trim_start_matches('+').to_string()
 }
 
-#[utoipa::path(post, path = "/v1/auth/otp/get", tag = "monsmspro", request_body = super::openapi::MonSmsProGet,
+#[utoipa::path(post, path = "/v1/auth/otp/get", operation_id = "monsmspro_get", tag = "monsmspro", request_body = super::openapi::MonSmsProGet,
     responses((status = 200, description = "every answer, errors included", body = super::openapi::MonSmsProEnvelope)))]
 pub async fn get(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Response {
     match get_inner(&state, body).await {
@@ -139,7 +139,7 @@ async fn get_inner(
     })))
 }
 
-#[utoipa::path(post, path = "/v1/auth/otp/verify", tag = "monsmspro", request_body = super::openapi::MonSmsProVerify,
+#[utoipa::path(post, path = "/v1/auth/otp/verify", operation_id = "monsmspro_verify", tag = "monsmspro", request_body = super::openapi::MonSmsProVerify,
     responses((status = 200, description = "every answer, errors included", body = super::openapi::MonSmsProEnvelope)))]
 pub async fn verify(
     State(state): State<AppState>,

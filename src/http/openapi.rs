@@ -170,7 +170,7 @@ pub struct MessageCreate {
 pub struct ApiDoc;
 
 /// The OpenAPI document.
-#[utoipa::path(get, path = "/openapi.json", responses((status = 200, description = "OpenAPI 3 document")))]
+#[utoipa::path(get, path = "/openapi.json", operation_id = "openapi", responses((status = 200, description = "OpenAPI 3 document")))]
 pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }

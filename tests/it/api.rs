@@ -63,11 +63,8 @@ fn keys_add_list_revoke_while_the_daemon_runs() {
     assert!(files_containing(&d.data_dir, key.as_bytes()).is_empty());
 }
 
-#[test]
-fn openapi_documents_every_endpoint() {
-    let dir = tempdir();
-    let sim = Sim::start(dir.path(), "m0", &[]);
-    let d = Daemon::start(dir.path(), &[&sim], "");
+/// The OpenAPI document of the running daemon.
+fn openapi(d: &Daemon) -> Value {
     let (status, doc) = d.call("GET", "/openapi.json", &[], None);
     assert_eq!(status, 200);
     assert!(
@@ -77,22 +74,68 @@ fn openapi_documents_every_endpoint() {
             .starts_with("3."),
         "{doc}"
     );
-    for (path, method) in [
-        ("/2fa/create", "post"),
-        ("/2fa/verify", "post"),
-        ("/v1/auth/otp/get", "post"),
-        ("/v1/auth/otp/verify", "post"),
-        ("/v1/public/service/otp/generate", "post"),
-        ("/v1/public/service/otp/validate", "put"),
-        ("/v1/messages", "post"),
-        ("/v1/messages/{id}", "get"),
-        ("/v1/modems", "get"),
-        ("/healthz", "get"),
-    ] {
+    doc
+}
+
+/// Every operation of the document: (method, path, operation).
+fn operations(doc: &Value) -> Vec<(String, String, Value)> {
+    let mut ops = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("a path item") {
+            ops.push((method.clone(), path.clone(), op.clone()));
+        }
+    }
+    ops
+}
+
+#[test]
+fn openapi_documents_every_route_once_with_unique_operation_ids() {
+    let dir = tempdir();
+    let sim = Sim::start(dir.path(), "m0", &[]);
+    let d = Daemon::start(dir.path(), &[&sim], "");
+    let doc = openapi(&d);
+    let ops = operations(&doc);
+
+    let mut ids = std::collections::BTreeMap::new();
+    for (method, path, op) in &ops {
+        let id = op["operationId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{method} {path}: no operationId"));
+        if let Some(other) = ids.insert(id.to_string(), format!("{method} {path}")) {
+            panic!("operationId {id:?} used by {other} and {method} {path}");
+        }
+    }
+
+    // The router's table and the document name the same operations.
+    let served: Vec<(String, String)> = otpgate::http::served()
+        .into_iter()
+        .map(|(m, p)| (m.as_str().to_ascii_lowercase(), p.to_string()))
+        .collect();
+    assert!(served.len() >= 13, "{served:?}");
+    for (method, path) in &served {
         assert!(
             doc["paths"][path][method].is_object(),
-            "{method} {path} missing"
+            "{method} {path} is served but not documented"
         );
+    }
+    for (method, path, _) in &ops {
+        assert!(
+            served.contains(&(method.clone(), path.clone())),
+            "{method} {path} is documented but not served"
+        );
+    }
+
+    // And the daemon serves exactly that method on each path: Allow says so.
+    for (method, path) in &served {
+        let path = path.replace("{id}", "1");
+        let (status, allow, v) = d.call_header("PATCH", &path, &[], Some("{}"), "allow");
+        assert!(status == 405 || status == 200, "PATCH {path}: {status} {v}");
+        let want = if method == "get" {
+            "GET,HEAD"
+        } else {
+            &method.to_ascii_uppercase()
+        };
+        assert_eq!(allow.as_deref(), Some(want), "PATCH {path}");
     }
 }
 
