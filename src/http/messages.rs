@@ -154,7 +154,7 @@ pub fn normalise_number(raw: &str) -> Result<String, ApiError> {
     Ok(format!("{plus}{digits}"))
 }
 
-#[utoipa::path(post, path = "/v1/messages", operation_id = "messages_create", tag = "gateway", request_body = super::openapi::MessageCreate,
+#[utoipa::path(post, path = "/v1/messages", operation_id = "messages_create", security(("basic" = []), ("api-login" = [], "api-key" = [])), tag = "gateway", request_body = super::openapi::MessageCreate,
     responses((status = 202, description = "queued and durable"), (status = 400), (status = 401), (status = 413)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -200,7 +200,7 @@ pub async fn create(
     Ok((StatusCode::ACCEPTED, Json(msg.into())))
 }
 
-#[utoipa::path(get, path = "/v1/messages/{id}", operation_id = "messages_get", tag = "gateway", params(("id" = String, Path, description = "message id (Octopush ticket_number)")),
+#[utoipa::path(get, path = "/v1/messages/{id}", operation_id = "messages_get", security(("basic" = []), ("api-login" = [], "api-key" = [])), tag = "gateway", params(("id" = String, Path, description = "message id (Octopush ticket_number)")),
     responses((status = 200, description = "state, parts, history"), (status = 401), (status = 404)))]
 pub async fn get(
     State(state): State<AppState>,

@@ -192,7 +192,7 @@ async fn readyz(
     )
 }
 
-#[utoipa::path(get, path = "/v1/modems", operation_id = "modems_list", tag = "gateway", responses((status = 200, description = "per-modem state"), (status = 401)))]
+#[utoipa::path(get, path = "/v1/modems", operation_id = "modems_list", security(("basic" = []), ("api-login" = [], "api-key" = [])), tag = "gateway", responses((status = 200, description = "per-modem state"), (status = 401)))]
 async fn modems(
     axum::extract::State(state): axum::extract::State<AppState>,
     headers: axum::http::HeaderMap,
@@ -212,7 +212,7 @@ struct InboxQuery {
 }
 
 /// Received SMS, newest first (replies such as STOP included), with the modem that got each.
-#[utoipa::path(get, path = "/v1/inbox", operation_id = "inbox_list", tag = "gateway", params(("limit" = Option<usize>, Query, description = "at most this many (default 100, max 1000)")),
+#[utoipa::path(get, path = "/v1/inbox", operation_id = "inbox_list", security(("basic" = []), ("api-login" = [], "api-key" = [])), tag = "gateway", params(("limit" = Option<usize>, Query, description = "at most this many (default 100, max 1000)")),
     responses((status = 200, description = "received SMS, newest first"), (status = 401)))]
 async fn inbox(
     axum::extract::State(state): axum::extract::State<AppState>,

@@ -88,7 +88,7 @@ fn begin(
     Ok((account, fields))
 }
 
-#[utoipa::path(post, path = "/2fa/create", operation_id = "nomado_create", tag = "nomado", request_body = super::openapi::NomadoCreate,
+#[utoipa::path(post, path = "/2fa/create", operation_id = "nomado_create", security(("basic" = [])), tag = "nomado", request_body = super::openapi::NomadoCreate,
     responses((status = 200, body = super::openapi::NomadoAnswer), (status = 400, body = super::openapi::NomadoAnswer),
         (status = 401, body = super::openapi::NomadoAnswer), (status = 429, body = super::openapi::NomadoAnswer)))]
 pub async fn create(
@@ -167,7 +167,7 @@ async fn create_inner(
     Ok(Json(json!({"code": 200, "message": "OK", "data": data})).into_response())
 }
 
-#[utoipa::path(post, path = "/2fa/verify", operation_id = "nomado_verify", tag = "nomado", request_body = super::openapi::NomadoVerify,
+#[utoipa::path(post, path = "/2fa/verify", operation_id = "nomado_verify", security(("basic" = [])), tag = "nomado", request_body = super::openapi::NomadoVerify,
     responses((status = 200, body = super::openapi::NomadoAnswer), (status = 400, description = "wrong, expired, used or unknown code: verify false", body = super::openapi::NomadoAnswer),
         (status = 401, body = super::openapi::NomadoAnswer)))]
 pub async fn verify(

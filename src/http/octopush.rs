@@ -93,7 +93,7 @@ fn local_hms(unix_ms: u64) -> String {
     }
 }
 
-#[utoipa::path(post, path = "/v1/public/service/otp/generate", operation_id = "octopush_generate", tag = "octopush", request_body = super::openapi::OctopushGenerate,
+#[utoipa::path(post, path = "/v1/public/service/otp/generate", operation_id = "octopush_generate", security(("api-login" = [], "api-key" = [])), tag = "octopush", request_body = super::openapi::OctopushGenerate,
     responses((status = 200, body = super::openapi::OctopushAnswer), (status = 400, body = super::openapi::OctopushAnswer),
         (status = 401, body = super::openapi::OctopushAnswer), (status = 403, body = super::openapi::OctopushAnswer), (status = 429, body = super::openapi::OctopushAnswer)))]
 pub async fn generate(
@@ -206,7 +206,7 @@ async fn generate_inner(
     .into_response())
 }
 
-#[utoipa::path(put, path = "/v1/public/service/otp/validate", operation_id = "octopush_validate", tag = "octopush", request_body = super::openapi::OctopushValidate,
+#[utoipa::path(put, path = "/v1/public/service/otp/validate", operation_id = "octopush_validate", security(("api-login" = [], "api-key" = [])), tag = "octopush", request_body = super::openapi::OctopushValidate,
     responses((status = 200, body = super::openapi::OctopushAnswer), (status = 400, description = "codes 194-199", body = super::openapi::OctopushAnswer),
         (status = 401, body = super::openapi::OctopushAnswer)))]
 pub async fn validate(

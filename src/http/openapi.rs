@@ -47,6 +47,7 @@ pub struct NomadoAnswer {
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MonSmsProGet {
+    /// The account's key: MonSMSPro carries it in the body, not in a header.
     api_key: String,
     /// With country code, `+` optional.
     phone_number: String,
@@ -63,6 +64,7 @@ pub struct MonSmsProGet {
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MonSmsProVerify {
+    /// The account's key: MonSMSPro carries it in the body, not in a header.
     api_key: String,
     phone_number: String,
     token: String,
@@ -133,8 +135,47 @@ pub struct MessageCreate {
     ttl_seconds: Option<u64>,
 }
 
+/// The credentials the endpoints take, as security schemes (each operation names the ones it
+/// accepts): `basic` (Nomado, the gateway's own endpoints), `api-login` with `api-key`
+/// (Octopush, and the gateway's own endpoints as the other choice). MonSMSPro carries its
+/// `apiKey` in the JSON body: see its request schemas.
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "basic",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Basic)
+                    .description(Some("`Authorization: Basic base64(login:key)`"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "api-login",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "api-login",
+                "The account's login; goes with `api-key`.",
+            ))),
+        );
+        components.add_security_scheme(
+            "api-key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "api-key",
+                "The account's key; goes with `api-login`.",
+            ))),
+        );
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
+    modifiers(&SecuritySchemes),
     info(
         title = "otpgate",
         description = "On-premises SMS OTP gateway: the Nomado, MonSMSPro and Octopush OTP APIs, and the gateway's own."

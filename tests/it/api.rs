@@ -139,6 +139,97 @@ fn openapi_documents_every_route_once_with_unique_operation_ids() {
     }
 }
 
+/// The schema a `$ref` names in the document.
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(r) => {
+            let name = r.rsplit('/').next().unwrap_or_default();
+            &doc["components"]["schemas"][name]
+        }
+        None => schema,
+    }
+}
+
+#[test]
+fn openapi_declares_the_credentials_each_operation_takes() {
+    let dir = tempdir();
+    let sim = Sim::start(dir.path(), "m0", &[]);
+    let d = Daemon::start(dir.path(), &[&sim], "");
+    let doc = openapi(&d);
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["basic"]["type"], "http", "{schemes}");
+    assert_eq!(schemes["basic"]["scheme"], "basic", "{schemes}");
+    for header in ["api-login", "api-key"] {
+        assert_eq!(schemes[header]["type"], "apiKey", "{schemes}");
+        assert_eq!(schemes[header]["in"], "header", "{schemes}");
+        assert_eq!(schemes[header]["name"], header, "{schemes}");
+    }
+    assert!(doc.get("security").is_none(), "no global requirement");
+
+    let basic = json!([{"basic": []}]);
+    let headers = json!([{"api-login": [], "api-key": []}]);
+    let either = json!([{"basic": []}, {"api-login": [], "api-key": []}]);
+    let none = Value::Null;
+    let want = [
+        ("nomado_create", &basic),
+        ("nomado_verify", &basic),
+        ("octopush_generate", &headers),
+        ("octopush_validate", &headers),
+        ("messages_create", &either),
+        ("messages_get", &either),
+        ("modems_list", &either),
+        ("inbox_list", &either),
+        ("monsmspro_get", &none),
+        ("monsmspro_verify", &none),
+        ("healthz", &none),
+        ("readyz", &none),
+        ("openapi", &none),
+    ];
+    let ops = operations(&doc);
+    assert_eq!(ops.len(), want.len(), "every operation is listed here");
+    for (id, security) in want {
+        let (_, _, op) = ops
+            .iter()
+            .find(|(_, _, op)| op["operationId"] == id)
+            .unwrap_or_else(|| panic!("no operation {id}"));
+        assert_eq!(&op["security"], security, "{id}");
+        if id.starts_with("monsmspro") {
+            let schema = &op["requestBody"]["content"]["application/json"]["schema"];
+            let body = resolve(&doc, schema);
+            assert!(
+                body["required"]
+                    .as_array()
+                    .is_some_and(|r| r.contains(&json!("apiKey"))),
+                "{id}: apiKey is a required body field: {body}"
+            );
+            assert!(
+                body["properties"]["apiKey"]["description"].is_string(),
+                "{body}"
+            );
+        }
+    }
+
+    // What the document says of the gateway's own endpoints is what they accept.
+    let h = [("api-login", d.login.as_str()), ("api-key", d.key.as_str())];
+    assert_eq!(
+        d.call("GET", "/v1/modems", &h, None).0,
+        200,
+        "api-login/api-key"
+    );
+    let auth = d.basic();
+    assert_eq!(
+        d.call("GET", "/v1/modems", &[("authorization", &auth)], None)
+            .0,
+        200,
+        "Basic"
+    );
+    assert_eq!(
+        d.call("GET", "/v1/modems", &[], None).0,
+        401,
+        "no credentials"
+    );
+}
+
 #[test]
 fn the_embedded_default_runs_with_no_config_and_a_demo_account() {
     let dir = tempdir();
