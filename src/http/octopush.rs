@@ -31,7 +31,6 @@ use serde_json::json;
 const DEFAULT_LENGTH: i64 = 6;
 const DEFAULT_VALIDITY: i64 = 600;
 const DEFAULT_MAX_WRONG: i64 = 3;
-const MAX_TEXT: usize = 1224;
 
 fn error(status: StatusCode, code: u16, message: impl Into<String>) -> Response {
     (
@@ -169,9 +168,8 @@ async fn generate_inner(
         .int_lenient("max_wrong_attempts")
         .unwrap_or(DEFAULT_MAX_WRONG)
         .clamp(1, 1000) as u32;
-    let text: Option<String> = f
-        .string_lenient("text")
-        .map(|t| t.chars().take(MAX_TEXT).collect());
+    // Bounded once rendered, placeholders included: see `otp::template::octopush`.
+    let text = f.string_lenient("text");
     let sender = f.string_lenient("sender").and_then(|s| clean_sender(&s));
     let recipient_ip = f
         .string_lenient("recipient_ip")
