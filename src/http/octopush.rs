@@ -4,14 +4,16 @@
 //! Input is read leniently, as the provider documents: values are cast (`"6"` is 6, `"true"`
 //! and `1` are true), out-of-range numbers are brought into range, characters a field may not
 //! hold are stripped, unknown or unreadable fields are ignored, and the OTP is still sent.
-//! Only what cannot be fixed (no usable phone number) is refused.
+//! Only what cannot be fixed (no usable phone number, a body with no fields to read) is
+//! refused.
 //!
-//! Answers: success `{"code": 0, ...}`; errors HTTP 400/401/429 with `{"code": N, "message"}`.
-//! Validation codes per the provider: 194 number or token missing, 195 code missing, 196
-//! maximum wrong attempts reached, 197 expired, 198 not found, 199 wrong code (with
-//! `remaining_number_of_attempts`). Generation errors use the gateway's own codes, listed in
-//! the README: 100 invalid phone number, 101 channel unavailable, 102 body unreadable,
-//! and HTTP-level refusals carry their status as code: 401, 403, 405, 429, 500.
+//! Answers: success `{"code": 0, ...}`; errors HTTP 400/401/403/405/413/429/500 with
+//! `{"code": N, "message"}`. Validation codes per the provider: 194 number or token missing,
+//! 195 code missing, 196 maximum wrong attempts reached, 197 expired, 198 not found, 199 wrong
+//! code (with `remaining_number_of_attempts`). Other errors use the gateway's own codes, listed
+//! in the README: 100 invalid phone number, 101 channel unavailable, 102 unreadable body (not
+//! JSON, JSON that is not an object: HTTP 400; over 64 KiB: HTTP 413), in both endpoints; and
+//! HTTP-level refusals carry their status as code: 401, 403, 405, 429, 500.
 
 use super::fields::Fields;
 use super::{auth, AppState};
@@ -65,9 +67,11 @@ fn begin(
             )
         })?;
     let bytes = body.map_err(|e| error(e.status(), 102, e.body_text()))?;
-    // Lenient: a body that is not a JSON object is read as an empty one; the missing number
-    // then says what is wrong.
-    let fields = Fields::parse(&bytes).unwrap_or_default();
+    // Leniency is for fields: a body that is not JSON, or JSON that is not an object, has
+    // none to read, so it is refused as unreadable (102) rather than read as `{}` and answered
+    // "phone_number: missing". An empty body is an empty object.
+    let fields =
+        Fields::parse(&bytes).map_err(|e| error(StatusCode::BAD_REQUEST, 102, e.to_string()))?;
     Ok((account, fields))
 }
 

@@ -791,3 +791,41 @@ fn octopush_text_is_bounded_once_rendered() {
         "{code}"
     );
 }
+
+#[test]
+fn octopush_unreadable_bodies_are_102_in_both_endpoints() {
+    let (_dir, sim, d) = setup("");
+    let h = [("api-login", d.login.as_str()), ("api-key", d.key.as_str())];
+    for (method, path) in [("POST", GEN), ("PUT", VAL)] {
+        for (body, why) in [
+            (
+                r#"{"phone_number": "+33616161616", "code": "1234",}"#,
+                "malformed JSON",
+            ),
+            (r#"{"phone_number": "+33616161616""#, "malformed JSON"),
+            ("phone_number=+33616161616", "malformed JSON"),
+            (r#"["+33616161616"]"#, "JSON object"),
+            (r#""+33616161616""#, "JSON object"),
+        ] {
+            let (status, v) = d.call(method, path, &h, Some(body));
+            assert_eq!(
+                (status, v["code"].clone()),
+                (400, json!(102)),
+                "{method} {body}: {v}"
+            );
+            let message = v["message"].as_str().unwrap_or_default();
+            assert!(message.contains(why), "{method} {body}: {v}");
+        }
+    }
+    // An empty body is an empty object: what is missing is named.
+    let (status, v) = d.call("POST", GEN, &h, Some(""));
+    assert_eq!((status, v["code"].clone()), (400, json!(100)), "{v}");
+    let (status, v) = d.call("PUT", VAL, &h, Some(" "));
+    assert_eq!((status, v["code"].clone()), (400, json!(194)), "{v}");
+    // Credentials are still checked first.
+    let (status, v) = d.call("POST", GEN, &[], Some("{,}"));
+    assert_eq!((status, v["code"].clone()), (401, json!(401)), "{v}");
+    // Nothing was sent.
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(sim.received().is_empty());
+}
