@@ -155,7 +155,9 @@ pub fn normalise_number(raw: &str) -> Result<String, ApiError> {
 }
 
 #[utoipa::path(post, path = "/v1/messages", operation_id = "messages_create", security(("basic" = []), ("api-login" = [], "api-key" = [])), tag = "gateway", request_body = super::openapi::MessageCreate,
-    responses((status = 202, description = "queued and durable"), (status = 400), (status = 401), (status = 413)))]
+    responses((status = 202, description = "queued and durable"), (status = 400, description = "bad field", body = super::openapi::GatewayError),
+        (status = 401, description = "wrong or missing credentials", body = super::openapi::GatewayError), (status = 413, description = "body over 64 KiB", body = super::openapi::GatewayError),
+        (status = 500, description = "internal error", body = super::openapi::GatewayError)))]
 pub async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -201,7 +203,8 @@ pub async fn create(
 }
 
 #[utoipa::path(get, path = "/v1/messages/{id}", operation_id = "messages_get", security(("basic" = []), ("api-login" = [], "api-key" = [])), tag = "gateway", params(("id" = String, Path, description = "message id (Octopush ticket_number)")),
-    responses((status = 200, description = "state, parts, history"), (status = 401), (status = 404)))]
+    responses((status = 200, description = "state, parts, history"), (status = 401, description = "wrong or missing credentials", body = super::openapi::GatewayError),
+        (status = 404, description = "no such message", body = super::openapi::GatewayError), (status = 500, description = "internal error", body = super::openapi::GatewayError)))]
 pub async fn get(
     State(state): State<AppState>,
     headers: HeaderMap,

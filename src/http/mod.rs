@@ -192,7 +192,7 @@ async fn readyz(
     )
 }
 
-#[utoipa::path(get, path = "/v1/modems", operation_id = "modems_list", security(("basic" = []), ("api-login" = [], "api-key" = [])), tag = "gateway", responses((status = 200, description = "per-modem state"), (status = 401)))]
+#[utoipa::path(get, path = "/v1/modems", operation_id = "modems_list", security(("basic" = []), ("api-login" = [], "api-key" = [])), tag = "gateway", responses((status = 200, description = "per-modem state"), (status = 401, description = "wrong or missing credentials", body = openapi::GatewayError)))]
 async fn modems(
     axum::extract::State(state): axum::extract::State<AppState>,
     headers: axum::http::HeaderMap,
@@ -213,7 +213,7 @@ struct InboxQuery {
 
 /// Received SMS, newest first (replies such as STOP included), with the modem that got each.
 #[utoipa::path(get, path = "/v1/inbox", operation_id = "inbox_list", security(("basic" = []), ("api-login" = [], "api-key" = [])), tag = "gateway", params(("limit" = Option<usize>, Query, description = "at most this many (default 100, max 1000)")),
-    responses((status = 200, description = "received SMS, newest first"), (status = 401)))]
+    responses((status = 200, description = "received SMS, newest first"), (status = 401, description = "wrong or missing credentials", body = openapi::GatewayError), (status = 500, description = "internal error", body = openapi::GatewayError)))]
 async fn inbox(
     axum::extract::State(state): axum::extract::State<AppState>,
     headers: axum::http::HeaderMap,

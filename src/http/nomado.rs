@@ -89,8 +89,12 @@ fn begin(
 }
 
 #[utoipa::path(post, path = "/2fa/create", operation_id = "nomado_create", security(("basic" = [])), tag = "nomado", request_body = super::openapi::NomadoCreate,
-    responses((status = 200, body = super::openapi::NomadoAnswer), (status = 400, body = super::openapi::NomadoAnswer),
-        (status = 401, body = super::openapi::NomadoAnswer), (status = 429, body = super::openapi::NomadoAnswer)))]
+    responses((status = 200, description = "sent: the code in data.token, the text in data.text", body = super::openapi::NomadoAnswer),
+        (status = 400, description = "bad or missing field, or a country not allowed", body = super::openapi::NomadoAnswer),
+        (status = 401, description = "wrong or missing credentials", body = super::openapi::NomadoAnswer),
+        (status = 413, description = "body over 64 KiB", body = super::openapi::NomadoAnswer),
+        (status = 429, description = "a limit was hit: see Retry-After", body = super::openapi::NomadoAnswer),
+        (status = 500, description = "internal error", body = super::openapi::NomadoAnswer)))]
 pub async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -168,8 +172,11 @@ async fn create_inner(
 }
 
 #[utoipa::path(post, path = "/2fa/verify", operation_id = "nomado_verify", security(("basic" = [])), tag = "nomado", request_body = super::openapi::NomadoVerify,
-    responses((status = 200, body = super::openapi::NomadoAnswer), (status = 400, description = "wrong, expired, used or unknown code: verify false", body = super::openapi::NomadoAnswer),
-        (status = 401, body = super::openapi::NomadoAnswer)))]
+    responses((status = 200, description = "verified: verify true", body = super::openapi::NomadoAnswer),
+        (status = 400, description = "wrong, expired, used or unknown code, or a bad field: verify false", body = super::openapi::NomadoAnswer),
+        (status = 401, description = "wrong or missing credentials: verify false", body = super::openapi::NomadoAnswer),
+        (status = 413, description = "body over 64 KiB: verify false", body = super::openapi::NomadoAnswer),
+        (status = 500, description = "internal error", body = super::openapi::NomadoAnswer)))]
 pub async fn verify(
     State(state): State<AppState>,
     headers: HeaderMap,

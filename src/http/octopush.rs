@@ -97,8 +97,13 @@ fn local_hms(unix_ms: u64) -> String {
 }
 
 #[utoipa::path(post, path = "/v1/public/service/otp/generate", operation_id = "octopush_generate", security(("api-login" = [], "api-key" = [])), tag = "octopush", request_body = super::openapi::OctopushGenerate,
-    responses((status = 200, body = super::openapi::OctopushAnswer), (status = 400, body = super::openapi::OctopushAnswer),
-        (status = 401, body = super::openapi::OctopushAnswer), (status = 403, body = super::openapi::OctopushAnswer), (status = 429, body = super::openapi::OctopushAnswer)))]
+    responses((status = 200, description = "sent: code 0, ticket_number, otp_request_token", body = super::openapi::OctopushAnswer),
+        (status = 400, description = "100 invalid phone number, 101 channel unavailable, 102 unreadable body", body = super::openapi::OctopushAnswer),
+        (status = 401, description = "wrong or missing api-login / api-key", body = super::openapi::OctopushAnswer),
+        (status = 403, description = "numbers of that country are not allowed", body = super::openapi::OctopushAnswer),
+        (status = 413, description = "102: body over 64 KiB", body = super::openapi::OctopushAnswer),
+        (status = 429, description = "a limit was hit: see Retry-After", body = super::openapi::OctopushAnswer),
+        (status = 500, description = "internal error", body = super::openapi::OctopushAnswer)))]
 pub async fn generate(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -209,8 +214,11 @@ async fn generate_inner(
 }
 
 #[utoipa::path(put, path = "/v1/public/service/otp/validate", operation_id = "octopush_validate", security(("api-login" = [], "api-key" = [])), tag = "octopush", request_body = super::openapi::OctopushValidate,
-    responses((status = 200, body = super::openapi::OctopushAnswer), (status = 400, description = "codes 194-199", body = super::openapi::OctopushAnswer),
-        (status = 401, body = super::openapi::OctopushAnswer)))]
+    responses((status = 200, description = "code 0: the code is right", body = super::openapi::OctopushAnswer),
+        (status = 400, description = "102 unreadable body, 194-199 (see the README)", body = super::openapi::OctopushAnswer),
+        (status = 401, description = "wrong or missing api-login / api-key", body = super::openapi::OctopushAnswer),
+        (status = 413, description = "102: body over 64 KiB", body = super::openapi::OctopushAnswer),
+        (status = 500, description = "internal error", body = super::openapi::OctopushAnswer)))]
 pub async fn validate(
     State(state): State<AppState>,
     headers: HeaderMap,

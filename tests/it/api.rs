@@ -230,6 +230,139 @@ fn openapi_declares_the_credentials_each_operation_takes() {
     );
 }
 
+/// A property's schema, through a `oneOf` with null (how an optional enum is written).
+fn non_null(schema: &Value) -> &Value {
+    match schema["oneOf"].as_array() {
+        Some(alternatives) => alternatives
+            .iter()
+            .find(|s| s["type"] != "null")
+            .expect("a non-null alternative"),
+        None => schema,
+    }
+}
+
+#[test]
+fn openapi_schemas_state_ranges_defaults_enums_and_responses() {
+    let dir = tempdir();
+    let sim = Sim::start(dir.path(), "m0", &[]);
+    let d = Daemon::start(dir.path(), &[&sim], "");
+    let doc = openapi(&d);
+    let schemas = &doc["components"]["schemas"];
+    let prop = |schema: &str, field: &str| schemas[schema]["properties"][field].clone();
+
+    for (schema, field, min, max, default) in [
+        ("NomadoCreate", "length", 1, 20, 4),
+        ("NomadoCreate", "expiry", 1, 30 * 24 * 3600, 7200),
+        ("MonSmsProGet", "length", 4, 10, 4),
+        ("OctopushGenerate", "code_length", 3, 32, 6),
+        ("OctopushGenerate", "validity_period", 3, 10_000_000, 600),
+        ("OctopushGenerate", "max_wrong_attempts", 1, 1000, 3),
+    ] {
+        let p = prop(schema, field);
+        assert_eq!(
+            (
+                p["minimum"].clone(),
+                p["maximum"].clone(),
+                p["default"].clone()
+            ),
+            (json!(min), json!(max), json!(default)),
+            "{schema}.{field}: {p}"
+        );
+    }
+
+    let spec_languages = [
+        "en-US", "en-GB", "el-GR", "pl-PL", "hu-HU", "sv-SE", "de-DE", "es-ES", "es-LA", "fr-FR",
+        "it-IT", "pt-BR", "ru-RU",
+    ];
+    for (schema, field, values, default) in [
+        (
+            "NomadoCreate",
+            "type",
+            &["ALPHA", "NUMERIC", "ALPHANUMERIC"][..],
+            "ALPHANUMERIC",
+        ),
+        (
+            "MonSmsProGet",
+            "mode",
+            &["NUMERIC", "ALPHABET", "ALPHA_NUMERIC"][..],
+            "NUMERIC",
+        ),
+        (
+            "OctopushGenerate",
+            "channel",
+            &["sms", "text_sms", "voice_sms"][..],
+            "sms",
+        ),
+        (
+            "OctopushGenerate",
+            "voice_language",
+            &spec_languages[..],
+            "en-US",
+        ),
+        (
+            "OctopushGenerate",
+            "voice_gender",
+            &["male", "female"][..],
+            "female",
+        ),
+        (
+            "MessageCreate",
+            "priority",
+            &["otp", "normal"][..],
+            "normal",
+        ),
+    ] {
+        let p = prop(schema, field);
+        assert_eq!(non_null(&p)["enum"], json!(values), "{schema}.{field}: {p}");
+        assert_eq!(p["default"], default, "{schema}.{field}: {p}");
+    }
+    assert_eq!(prop("OctopushGenerate", "text")["maxLength"], 1224);
+
+    // MonSMSPro's envelope always carries all three fields.
+    let mut required: Vec<&str> = schemas["MonSmsProEnvelope"]["required"]
+        .as_array()
+        .expect("required")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    required.sort_unstable();
+    assert_eq!(required, ["data", "error", "success"]);
+
+    // The answers each operation gives.
+    for (id, statuses) in [
+        (
+            "nomado_create",
+            &["200", "400", "401", "413", "429", "500"][..],
+        ),
+        ("nomado_verify", &["200", "400", "401", "413", "500"][..]),
+        ("monsmspro_get", &["200"][..]),
+        ("monsmspro_verify", &["200"][..]),
+        (
+            "octopush_generate",
+            &["200", "400", "401", "403", "413", "429", "500"][..],
+        ),
+        (
+            "octopush_validate",
+            &["200", "400", "401", "413", "500"][..],
+        ),
+        ("messages_create", &["202", "400", "401", "413", "500"][..]),
+        ("messages_get", &["200", "401", "404", "500"][..]),
+        ("modems_list", &["200", "401"][..]),
+    ] {
+        let (_, _, op) = operations(&doc)
+            .into_iter()
+            .find(|(_, _, op)| op["operationId"] == id)
+            .unwrap_or_else(|| panic!("no operation {id}"));
+        let listed: Vec<&str> = op["responses"]
+            .as_object()
+            .expect("responses")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(listed, statuses, "{id}");
+    }
+}
+
 #[test]
 fn the_embedded_default_runs_with_no_config_and_a_demo_account() {
     let dir = tempdir();
