@@ -5,7 +5,7 @@
 
 use super::{ApiError, AppState};
 use crate::queue::{now_ms, Message, NewMessage, PRIORITY_NORMAL, PRIORITY_OTP};
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
@@ -203,14 +203,16 @@ pub async fn create(
 }
 
 #[utoipa::path(get, path = "/v1/messages/{id}", operation_id = "messages_get", security(("basic" = []), ("api-login" = [], "api-key" = [])), tag = "gateway", params(("id" = String, Path, description = "message id (Octopush ticket_number)")),
-    responses((status = 200, description = "state, parts, history"), (status = 401, description = "wrong or missing credentials", body = super::openapi::GatewayError),
+    responses((status = 200, description = "state, parts, history"), (status = 400, description = "the id is not valid UTF-8", body = super::openapi::GatewayError),
+        (status = 401, description = "wrong or missing credentials", body = super::openapi::GatewayError),
         (status = 404, description = "no such message", body = super::openapi::GatewayError), (status = 500, description = "internal error", body = super::openapi::GatewayError)))]
 pub async fn get(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<MessageView>, ApiError> {
     super::auth::any(&state.accounts, &headers).ok_or(ApiError::Unauthorized)?;
+    let Path(id) = id.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let not_found = || ApiError::NotFound(format!("no message {id:?}"));
     let numeric: u64 = id.parse().map_err(|_| not_found())?;
     match state

@@ -213,13 +213,15 @@ struct InboxQuery {
 
 /// Received SMS, newest first (replies such as STOP included), with the modem that got each.
 #[utoipa::path(get, path = "/v1/inbox", operation_id = "inbox_list", security(("basic" = []), ("api-login" = [], "api-key" = [])), tag = "gateway", params(("limit" = Option<usize>, Query, description = "at most this many (default 100, max 1000)")),
-    responses((status = 200, description = "received SMS, newest first"), (status = 401, description = "wrong or missing credentials", body = openapi::GatewayError), (status = 500, description = "internal error", body = openapi::GatewayError)))]
+    responses((status = 200, description = "received SMS, newest first"), (status = 400, description = "limit is not a number", body = openapi::GatewayError),
+        (status = 401, description = "wrong or missing credentials", body = openapi::GatewayError), (status = 500, description = "internal error", body = openapi::GatewayError)))]
 async fn inbox(
     axum::extract::State(state): axum::extract::State<AppState>,
     headers: axum::http::HeaderMap,
-    query: axum::extract::Query<InboxQuery>,
+    query: Result<axum::extract::Query<InboxQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<crate::inbox::InboxMessage>>, ApiError> {
     auth::any(&state.accounts, &headers).ok_or(ApiError::Unauthorized)?;
+    let query = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
     state
         .inbox

@@ -346,8 +346,9 @@ fn openapi_schemas_state_ranges_defaults_enums_and_responses() {
             &["200", "400", "401", "413", "500"][..],
         ),
         ("messages_create", &["202", "400", "401", "413", "500"][..]),
-        ("messages_get", &["200", "401", "404", "500"][..]),
+        ("messages_get", &["200", "400", "401", "404", "500"][..]),
         ("modems_list", &["200", "401"][..]),
+        ("inbox_list", &["200", "400", "401", "500"][..]),
     ] {
         let (_, _, op) = operations(&doc)
             .into_iter()
@@ -525,6 +526,35 @@ fn a_wrong_method_is_answered_in_each_dialects_shape() {
     let (status, _, v) = call("GET", "/v1/modems");
     assert_eq!(status, 200, "{v}");
     let (status, _, v) = call("GET", "/2fa/nothing");
+    assert_eq!(
+        (status, v["error"]["code"].clone()),
+        (404, json!("not-found"))
+    );
+}
+
+#[test]
+fn gateway_endpoints_answer_a_bad_query_or_path_in_their_shape() {
+    let dir = tempdir();
+    let sim = Sim::start(dir.path(), "m0", &[]);
+    let d = Daemon::start(dir.path(), &[&sim], "");
+    for path in [
+        "/v1/inbox?limit=abc",
+        "/v1/inbox?limit=-1",
+        "/v1/messages/%FF",
+    ] {
+        let (status, v) = d.get(path);
+        assert_eq!(status, 400, "{path}: {v}");
+        assert_eq!(v["error"]["code"], "invalid-request", "{path}: {v}");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{v}"
+        );
+    }
+    let (status, v) = d.get("/v1/inbox?limit=5");
+    assert_eq!(status, 200, "{v}");
+    let (status, v) = d.get("/v1/messages/abc");
     assert_eq!(
         (status, v["error"]["code"].clone()),
         (404, json!("not-found"))
