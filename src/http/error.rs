@@ -3,7 +3,7 @@
 //! The detail of an internal error is logged once and never sent to the client.
 
 use axum::extract::rejection::JsonRejection;
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
@@ -19,6 +19,8 @@ pub enum ApiError {
     Unauthorized,
     #[error("request body larger than {0} bytes")]
     TooLarge(usize),
+    #[error("method {used} is not allowed here: use {allowed}")]
+    MethodNotAllowed { used: Method, allowed: Method },
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -39,6 +41,9 @@ impl IntoResponse for ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found"),
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "body-too-large"),
+            ApiError::MethodNotAllowed { .. } => {
+                (StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed")
+            }
             ApiError::Internal(e) => {
                 tracing::error!(error = %e, "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal-error")
@@ -47,4 +52,13 @@ impl IntoResponse for ApiError {
         let body = json!({"error": {"code": code, "message": self.to_string()}});
         (status, Json(body)).into_response()
     }
+}
+
+/// A method the route does not serve, on one of the gateway's own endpoints: HTTP 405.
+pub fn method_not_allowed(used: &Method, allowed: &Method) -> Response {
+    ApiError::MethodNotAllowed {
+        used: used.clone(),
+        allowed: allowed.clone(),
+    }
+    .into_response()
 }

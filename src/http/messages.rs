@@ -5,7 +5,7 @@
 
 use super::{ApiError, AppState};
 use crate::queue::{now_ms, Message, NewMessage, PRIORITY_NORMAL, PRIORITY_OTP};
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
@@ -154,8 +154,10 @@ pub fn normalise_number(raw: &str) -> Result<String, ApiError> {
     Ok(format!("{plus}{digits}"))
 }
 
-#[utoipa::path(post, path = "/v1/messages", tag = "gateway", request_body = super::openapi::MessageCreate,
-    responses((status = 202, description = "queued and durable"), (status = 400), (status = 401), (status = 413)))]
+#[utoipa::path(post, path = "/v1/messages", operation_id = "messages_create", security(("basic" = []), ("api-login" = [], "api-key" = [])), tag = "gateway", request_body = super::openapi::MessageCreate,
+    responses((status = 202, description = "queued and durable"), (status = 400, description = "bad field", body = super::openapi::GatewayError),
+        (status = 401, description = "wrong or missing credentials", body = super::openapi::GatewayError), (status = 413, description = "body over 64 KiB", body = super::openapi::GatewayError),
+        (status = 500, description = "internal error", body = super::openapi::GatewayError)))]
 pub async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -200,14 +202,17 @@ pub async fn create(
     Ok((StatusCode::ACCEPTED, Json(msg.into())))
 }
 
-#[utoipa::path(get, path = "/v1/messages/{id}", tag = "gateway", params(("id" = String, Path, description = "message id (Octopush ticket_number)")),
-    responses((status = 200, description = "state, parts, history"), (status = 401), (status = 404)))]
+#[utoipa::path(get, path = "/v1/messages/{id}", operation_id = "messages_get", security(("basic" = []), ("api-login" = [], "api-key" = [])), tag = "gateway", params(("id" = String, Path, description = "message id (Octopush ticket_number)")),
+    responses((status = 200, description = "state, parts, history"), (status = 400, description = "the id is not valid UTF-8", body = super::openapi::GatewayError),
+        (status = 401, description = "wrong or missing credentials", body = super::openapi::GatewayError),
+        (status = 404, description = "no such message", body = super::openapi::GatewayError), (status = 500, description = "internal error", body = super::openapi::GatewayError)))]
 pub async fn get(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<MessageView>, ApiError> {
     super::auth::any(&state.accounts, &headers).ok_or(ApiError::Unauthorized)?;
+    let Path(id) = id.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let not_found = || ApiError::NotFound(format!("no message {id:?}"));
     let numeric: u64 = id.parse().map_err(|_| not_found())?;
     match state

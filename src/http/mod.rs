@@ -27,8 +27,10 @@ use crate::otp_service::OtpService;
 use crate::queue::Queue;
 use crate::status::StatusBoard;
 use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
+use axum::http::Method;
 use axum::response::Response;
-use axum::routing::{get, post, put};
+use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::{Json, Router};
 use serde_json::json;
 
@@ -45,29 +47,115 @@ pub struct AppState {
     pub inbox: crate::inbox::Inbox,
 }
 
+/// What a route answers to a method it does not serve (HTTP 405, or MonSMSPro's 200), in its
+/// dialect's own shape: the method used, then the one the route serves.
+type WrongMethod = fn(&Method, &Method) -> Response;
+
+/// One route: the one method it serves (one route per path), its handler, and who answers the
+/// other methods.
+struct Endpoint {
+    method: Method,
+    path: &'static str,
+    handler: MethodRouter<AppState>,
+    wrong_method: WrongMethod,
+}
+
+fn endpoint<H, T>(
+    method: Method,
+    path: &'static str,
+    wrong_method: WrongMethod,
+    handler: H,
+) -> Endpoint
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    let filter = MethodFilter::try_from(method.clone()).expect("a method axum routes");
+    Endpoint {
+        method,
+        path,
+        handler: on(filter, handler),
+        wrong_method,
+    }
+}
+
+/// Every route, once: the router is built from this table, and [`served`] lists it.
+fn endpoints() -> Vec<Endpoint> {
+    use Method as M;
+    let own: WrongMethod = error::method_not_allowed;
+    vec![
+        endpoint(M::GET, "/healthz", own, healthz),
+        endpoint(M::GET, "/readyz", own, readyz),
+        endpoint(M::GET, "/v1/inbox", own, inbox),
+        endpoint(M::POST, "/v1/messages", own, messages::create),
+        endpoint(M::GET, "/v1/messages/{id}", own, messages::get),
+        endpoint(M::GET, "/v1/modems", own, modems),
+        endpoint(M::GET, "/openapi.json", own, openapi::openapi),
+        endpoint(
+            M::POST,
+            "/2fa/create",
+            nomado::create_wrong_method,
+            nomado::create,
+        ),
+        endpoint(
+            M::POST,
+            "/2fa/verify",
+            nomado::verify_wrong_method,
+            nomado::verify,
+        ),
+        endpoint(
+            M::POST,
+            "/v1/auth/otp/get",
+            monsmspro::wrong_method,
+            monsmspro::get,
+        ),
+        endpoint(
+            M::POST,
+            "/v1/auth/otp/verify",
+            monsmspro::wrong_method,
+            monsmspro::verify,
+        ),
+        endpoint(
+            M::POST,
+            "/v1/public/service/otp/generate",
+            octopush::wrong_method,
+            octopush::generate,
+        ),
+        endpoint(
+            M::PUT,
+            "/v1/public/service/otp/validate",
+            octopush::wrong_method,
+            octopush::validate,
+        ),
+    ]
+}
+
+/// Every method and path the router serves (a `GET` route answers `HEAD` too), from the same
+/// table the router is built from: the OpenAPI test checks the document against it.
+pub fn served() -> Vec<(Method, &'static str)> {
+    endpoints()
+        .into_iter()
+        .map(|e| (e.method, e.path))
+        .collect()
+}
+
 /// The whole API.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/v1/inbox", get(inbox))
-        .route("/v1/messages", post(messages::create))
-        .route("/v1/messages/{id}", get(messages::get))
-        .route("/v1/modems", get(modems))
-        .route("/openapi.json", get(openapi::openapi))
-        .route("/2fa/create", post(nomado::create))
-        .route("/2fa/verify", post(nomado::verify))
-        .route("/v1/auth/otp/get", post(monsmspro::get))
-        .route("/v1/auth/otp/verify", post(monsmspro::verify))
-        .route("/v1/public/service/otp/generate", post(octopush::generate))
-        .route("/v1/public/service/otp/validate", put(octopush::validate))
+    let mut router = Router::new();
+    for e in endpoints() {
+        let (wrong_method, allowed) = (e.wrong_method, e.method);
+        // axum adds the `Allow` header to what the fallback answers.
+        let refuse = move |method: Method| async move { wrong_method(&method, &allowed) };
+        router = router.route(e.path, e.handler.fallback(refuse));
+    }
+    router
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }
 
 /// Liveness: the process answers. Also says how many modems can send.
-#[utoipa::path(get, path = "/healthz", tag = "gateway", responses((status = 200, description = "alive; modem and queue summary")))]
+#[utoipa::path(get, path = "/healthz", operation_id = "healthz", tag = "gateway", responses((status = 200, description = "alive; modem and queue summary")))]
 async fn healthz(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> Json<serde_json::Value> {
@@ -83,7 +171,7 @@ async fn healthz(
 
 /// Readiness: 200 while at least one modem can send, 503 otherwise (for load balancers and
 /// systemd-style checks).
-#[utoipa::path(get, path = "/readyz", tag = "gateway", responses((status = 200, description = "a modem can send"), (status = 503, description = "no modem can send")))]
+#[utoipa::path(get, path = "/readyz", operation_id = "readyz", tag = "gateway", responses((status = 200, description = "a modem can send"), (status = 503, description = "no modem can send")))]
 async fn readyz(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> (axum::http::StatusCode, Json<serde_json::Value>) {
@@ -104,7 +192,7 @@ async fn readyz(
     )
 }
 
-#[utoipa::path(get, path = "/v1/modems", tag = "gateway", responses((status = 200, description = "per-modem state"), (status = 401)))]
+#[utoipa::path(get, path = "/v1/modems", operation_id = "modems_list", security(("basic" = []), ("api-login" = [], "api-key" = [])), tag = "gateway", responses((status = 200, description = "per-modem state"), (status = 401, description = "wrong or missing credentials", body = openapi::GatewayError)))]
 async fn modems(
     axum::extract::State(state): axum::extract::State<AppState>,
     headers: axum::http::HeaderMap,
@@ -124,20 +212,27 @@ struct InboxQuery {
 }
 
 /// Received SMS, newest first (replies such as STOP included), with the modem that got each.
-#[utoipa::path(get, path = "/v1/inbox", tag = "gateway", params(("limit" = Option<usize>, Query, description = "at most this many (default 100, max 1000)")),
-    responses((status = 200, description = "received SMS, newest first"), (status = 401)))]
+#[utoipa::path(get, path = "/v1/inbox", operation_id = "inbox_list", security(("basic" = []), ("api-login" = [], "api-key" = [])), tag = "gateway", params(("limit" = Option<usize>, Query, description = "at most this many (default 100, max 1000)")),
+    responses((status = 200, description = "received SMS, newest first"), (status = 400, description = "limit is not a number", body = openapi::GatewayError),
+        (status = 401, description = "wrong or missing credentials", body = openapi::GatewayError), (status = 500, description = "internal error", body = openapi::GatewayError)))]
 async fn inbox(
     axum::extract::State(state): axum::extract::State<AppState>,
     headers: axum::http::HeaderMap,
-    query: axum::extract::Query<InboxQuery>,
+    query: Result<axum::extract::Query<InboxQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<crate::inbox::InboxMessage>>, ApiError> {
     auth::any(&state.accounts, &headers).ok_or(ApiError::Unauthorized)?;
+    let query = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
     state
         .inbox
         .list(limit)
         .map(Json)
         .map_err(|e| ApiError::Internal(e.into()))
+}
+
+/// A refused method in words, for the dialects' 405 bodies.
+fn wrong_method_message(used: &Method, allowed: &Method) -> String {
+    format!("method {used} is not allowed here: use {allowed}")
 }
 
 /// A rate-limit refusal in words.

@@ -14,6 +14,7 @@ use crate::otp_service::{CreateRequest, ServiceError, VerifyBy};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
+use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
@@ -24,6 +25,12 @@ fn fail(error: &str) -> Response {
 
 fn ok(data: Value) -> Response {
     Json(json!({"success": true, "data": data, "error": null})).into_response()
+}
+
+/// A method the route does not serve: HTTP 200 and `method-not-allowed`, as every MonSMSPro
+/// failure (axum adds the `Allow` header).
+pub fn wrong_method(_used: &Method, _allowed: &Method) -> Response {
+    fail("method-not-allowed")
 }
 
 /// Reads the body and the account from `apiKey`.
@@ -66,7 +73,7 @@ fn bare(e164: &str) -> String {
     e164.trim_start_matches('+').to_string()
 }
 
-#[utoipa::path(post, path = "/v1/auth/otp/get", tag = "monsmspro", request_body = super::openapi::MonSmsProGet,
+#[utoipa::path(post, path = "/v1/auth/otp/get", operation_id = "monsmspro_get", tag = "monsmspro", request_body = super::openapi::MonSmsProGet,
     responses((status = 200, description = "every answer, errors included", body = super::openapi::MonSmsProEnvelope)))]
 pub async fn get(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Response {
     match get_inner(&state, body).await {
@@ -132,7 +139,7 @@ async fn get_inner(
     })))
 }
 
-#[utoipa::path(post, path = "/v1/auth/otp/verify", tag = "monsmspro", request_body = super::openapi::MonSmsProVerify,
+#[utoipa::path(post, path = "/v1/auth/otp/verify", operation_id = "monsmspro_verify", tag = "monsmspro", request_body = super::openapi::MonSmsProVerify,
     responses((status = 200, description = "every answer, errors included", body = super::openapi::MonSmsProEnvelope)))]
 pub async fn verify(
     State(state): State<AppState>,

@@ -1,7 +1,8 @@
 //! The Nomado dialect: `POST /2fa/create`, `POST /2fa/verify`, Basic authentication.
 //!
 //! Shapes per ../shared/spec (000_… and README): success `{"code": 200, "message": "OK", ...}`;
-//! errors `{"code": <status>, "message": <reason>}` with the same HTTP status (400, 401, 429);
+//! errors `{"code": <status>, "message": <reason>}` with the same HTTP status (400, 401, 405,
+//! 413, 429, 500);
 //! a failed verify is HTTP 400 with `"verify": false`, so no client can read it as success.
 //! The create answer carries the code in `data.token`: that is the provider's contract.
 
@@ -13,7 +14,7 @@ use crate::otp_service::{CreateRequest, ServiceError, VerifyBy};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
@@ -46,6 +47,25 @@ fn answer(endpoint: Endpoint, status: StatusCode, message: impl Into<String>) ->
     (status, Json(body)).into_response()
 }
 
+/// A method `/2fa/create` does not serve: HTTP 405 in Nomado's shape.
+pub fn create_wrong_method(used: &Method, allowed: &Method) -> Response {
+    answer(
+        Endpoint::Create,
+        StatusCode::METHOD_NOT_ALLOWED,
+        super::wrong_method_message(used, allowed),
+    )
+}
+
+/// A method `/2fa/verify` does not serve: HTTP 405 with `"verify": false`, as every failed
+/// verify.
+pub fn verify_wrong_method(used: &Method, allowed: &Method) -> Response {
+    answer(
+        Endpoint::Verify,
+        StatusCode::METHOD_NOT_ALLOWED,
+        super::wrong_method_message(used, allowed),
+    )
+}
+
 /// Reads the body and the account, or answers in Nomado's shape.
 fn begin(
     state: &AppState,
@@ -68,9 +88,13 @@ fn begin(
     Ok((account, fields))
 }
 
-#[utoipa::path(post, path = "/2fa/create", tag = "nomado", request_body = super::openapi::NomadoCreate,
-    responses((status = 200, body = super::openapi::NomadoAnswer), (status = 400, body = super::openapi::NomadoAnswer),
-        (status = 401, body = super::openapi::NomadoAnswer), (status = 429, body = super::openapi::NomadoAnswer)))]
+#[utoipa::path(post, path = "/2fa/create", operation_id = "nomado_create", security(("basic" = [])), tag = "nomado", request_body = super::openapi::NomadoCreate,
+    responses((status = 200, description = "sent: the code in data.token, the text in data.text", body = super::openapi::NomadoAnswer),
+        (status = 400, description = "bad or missing field, or a country not allowed", body = super::openapi::NomadoAnswer),
+        (status = 401, description = "wrong or missing credentials", body = super::openapi::NomadoAnswer),
+        (status = 413, description = "body over 64 KiB", body = super::openapi::NomadoAnswer),
+        (status = 429, description = "a limit was hit: see Retry-After", body = super::openapi::NomadoAnswer),
+        (status = 500, description = "internal error", body = super::openapi::NomadoAnswer)))]
 pub async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -147,9 +171,12 @@ async fn create_inner(
     Ok(Json(json!({"code": 200, "message": "OK", "data": data})).into_response())
 }
 
-#[utoipa::path(post, path = "/2fa/verify", tag = "nomado", request_body = super::openapi::NomadoVerify,
-    responses((status = 200, body = super::openapi::NomadoAnswer), (status = 400, description = "wrong, expired, used or unknown code: verify false", body = super::openapi::NomadoAnswer),
-        (status = 401, body = super::openapi::NomadoAnswer)))]
+#[utoipa::path(post, path = "/2fa/verify", operation_id = "nomado_verify", security(("basic" = [])), tag = "nomado", request_body = super::openapi::NomadoVerify,
+    responses((status = 200, description = "verified: verify true", body = super::openapi::NomadoAnswer),
+        (status = 400, description = "wrong, expired, used or unknown code, or a bad field: verify false", body = super::openapi::NomadoAnswer),
+        (status = 401, description = "wrong or missing credentials: verify false", body = super::openapi::NomadoAnswer),
+        (status = 413, description = "body over 64 KiB: verify false", body = super::openapi::NomadoAnswer),
+        (status = 500, description = "internal error", body = super::openapi::NomadoAnswer)))]
 pub async fn verify(
     State(state): State<AppState>,
     headers: HeaderMap,

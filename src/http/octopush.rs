@@ -4,14 +4,16 @@
 //! Input is read leniently, as the provider documents: values are cast (`"6"` is 6, `"true"`
 //! and `1` are true), out-of-range numbers are brought into range, characters a field may not
 //! hold are stripped, unknown or unreadable fields are ignored, and the OTP is still sent.
-//! Only what cannot be fixed (no usable phone number) is refused.
+//! Only what cannot be fixed (no usable phone number, a body with no fields to read) is
+//! refused.
 //!
-//! Answers: success `{"code": 0, ...}`; errors HTTP 400/401/429 with `{"code": N, "message"}`.
-//! Validation codes per the provider: 194 number or token missing, 195 code missing, 196
-//! maximum wrong attempts reached, 197 expired, 198 not found, 199 wrong code (with
-//! `remaining_number_of_attempts`). Generation errors use the gateway's own codes, listed in
-//! the README: 100 invalid phone number, 101 channel unavailable, 102 body unreadable,
-//! 401/429 as their statuses.
+//! Answers: success `{"code": 0, ...}`; errors HTTP 400/401/403/405/413/429/500 with
+//! `{"code": N, "message"}`. Validation codes per the provider: 194 number or token missing,
+//! 195 code missing, 196 maximum wrong attempts reached, 197 expired, 198 not found, 199 wrong
+//! code (with `remaining_number_of_attempts`). Other errors use the gateway's own codes, listed
+//! in the README: 100 invalid phone number, 101 channel unavailable, 102 unreadable body (not
+//! JSON, JSON that is not an object: HTTP 400; over 64 KiB: HTTP 413), in both endpoints; and
+//! HTTP-level refusals carry their status as code: 401, 403, 405, 429, 500.
 
 use super::fields::Fields;
 use super::{auth, AppState};
@@ -23,7 +25,7 @@ use crate::voice::{Gender, Language};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
@@ -31,7 +33,6 @@ use serde_json::json;
 const DEFAULT_LENGTH: i64 = 6;
 const DEFAULT_VALIDITY: i64 = 600;
 const DEFAULT_MAX_WRONG: i64 = 3;
-const MAX_TEXT: usize = 1224;
 
 fn error(status: StatusCode, code: u16, message: impl Into<String>) -> Response {
     (
@@ -39,6 +40,16 @@ fn error(status: StatusCode, code: u16, message: impl Into<String>) -> Response 
         Json(json!({"code": code, "message": message.into()})),
     )
         .into_response()
+}
+
+/// A method the route does not serve: HTTP 405, code 405 (HTTP-level refusals carry their
+/// status as code, as 401 and 429 do).
+pub fn wrong_method(used: &Method, allowed: &Method) -> Response {
+    error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        405,
+        super::wrong_method_message(used, allowed),
+    )
 }
 
 fn begin(
@@ -56,9 +67,11 @@ fn begin(
             )
         })?;
     let bytes = body.map_err(|e| error(e.status(), 102, e.body_text()))?;
-    // Lenient: a body that is not a JSON object is read as an empty one; the missing number
-    // then says what is wrong.
-    let fields = Fields::parse(&bytes).unwrap_or_default();
+    // Leniency is for fields: a body that is not JSON, or JSON that is not an object, has
+    // none to read, so it is refused as unreadable (102) rather than read as `{}` and answered
+    // "phone_number: missing". An empty body is an empty object.
+    let fields =
+        Fields::parse(&bytes).map_err(|e| error(StatusCode::BAD_REQUEST, 102, e.to_string()))?;
     Ok((account, fields))
 }
 
@@ -83,9 +96,14 @@ fn local_hms(unix_ms: u64) -> String {
     }
 }
 
-#[utoipa::path(post, path = "/v1/public/service/otp/generate", tag = "octopush", request_body = super::openapi::OctopushGenerate,
-    responses((status = 200, body = super::openapi::OctopushAnswer), (status = 400, body = super::openapi::OctopushAnswer),
-        (status = 401, body = super::openapi::OctopushAnswer), (status = 403, body = super::openapi::OctopushAnswer), (status = 429, body = super::openapi::OctopushAnswer)))]
+#[utoipa::path(post, path = "/v1/public/service/otp/generate", operation_id = "octopush_generate", security(("api-login" = [], "api-key" = [])), tag = "octopush", request_body = super::openapi::OctopushGenerate,
+    responses((status = 200, description = "sent: code 0, ticket_number, otp_request_token", body = super::openapi::OctopushAnswer),
+        (status = 400, description = "100 invalid phone number, 101 channel unavailable, 102 unreadable body", body = super::openapi::OctopushAnswer),
+        (status = 401, description = "wrong or missing api-login / api-key", body = super::openapi::OctopushAnswer),
+        (status = 403, description = "numbers of that country are not allowed", body = super::openapi::OctopushAnswer),
+        (status = 413, description = "102: body over 64 KiB", body = super::openapi::OctopushAnswer),
+        (status = 429, description = "a limit was hit: see Retry-After", body = super::openapi::OctopushAnswer),
+        (status = 500, description = "internal error", body = super::openapi::OctopushAnswer)))]
 pub async fn generate(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -159,9 +177,8 @@ async fn generate_inner(
         .int_lenient("max_wrong_attempts")
         .unwrap_or(DEFAULT_MAX_WRONG)
         .clamp(1, 1000) as u32;
-    let text: Option<String> = f
-        .string_lenient("text")
-        .map(|t| t.chars().take(MAX_TEXT).collect());
+    // Bounded once rendered, placeholders included: see `otp::template::octopush`.
+    let text = f.string_lenient("text");
     let sender = f.string_lenient("sender").and_then(|s| clean_sender(&s));
     let recipient_ip = f
         .string_lenient("recipient_ip")
@@ -196,9 +213,12 @@ async fn generate_inner(
     .into_response())
 }
 
-#[utoipa::path(put, path = "/v1/public/service/otp/validate", tag = "octopush", request_body = super::openapi::OctopushValidate,
-    responses((status = 200, body = super::openapi::OctopushAnswer), (status = 400, description = "codes 194-199", body = super::openapi::OctopushAnswer),
-        (status = 401, body = super::openapi::OctopushAnswer)))]
+#[utoipa::path(put, path = "/v1/public/service/otp/validate", operation_id = "octopush_validate", security(("api-login" = [], "api-key" = [])), tag = "octopush", request_body = super::openapi::OctopushValidate,
+    responses((status = 200, description = "code 0: the code is right", body = super::openapi::OctopushAnswer),
+        (status = 400, description = "102 unreadable body, 194-199 (see the README)", body = super::openapi::OctopushAnswer),
+        (status = 401, description = "wrong or missing api-login / api-key", body = super::openapi::OctopushAnswer),
+        (status = 413, description = "102: body over 64 KiB", body = super::openapi::OctopushAnswer),
+        (status = 500, description = "internal error", body = super::openapi::OctopushAnswer)))]
 pub async fn validate(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -1,8 +1,9 @@
 //! The SMS text of each dialect, built from the code.
 //!
 //! Every text holds the code: the recipient must get it whatever the caller wrote. Texts are
-//! bounded by [`MAX_TEXT`] characters, Octopush's documented limit and 8 concatenated GSM-7
-//! parts (8 x 153); the SMS layer splits them.
+//! bounded by [`MAX_TEXT`] characters once rendered, Octopush's documented limit and 8
+//! concatenated GSM-7 parts (8 x 153; more parts for a text the SMS layer must send as UCS-2
+//! or with GSM-7 extension characters); the SMS layer splits them.
 
 /// Longest text accepted, in characters.
 pub const MAX_TEXT: usize = 1224;
@@ -53,18 +54,55 @@ pub fn nomado(template: Option<&str>, code: &str) -> Result<String, TemplateErro
 /// Octopush: `text` with `{code}` and `{hh:mm:ss}` (the expiry time) replaced. No text, or a
 /// blank one, sends the code alone; a text without `{code}` gets the code appended after a
 /// space, because Octopush reads input leniently and the recipient must get the code.
+///
+/// The bound of 1 to [`MAX_TEXT`] characters applies to the text sent, not to the template, so
+/// placeholders cannot multiply it (1224 `{code}` of 32 characters would be 43 SMS parts).
+/// Leniently, as the provider: nothing is refused, the template is cut instead. It is
+/// rendered left to right, piece by piece: a character, or a whole placeholder at its rendered
+/// length; the first piece that would take the text past [`MAX_TEXT`] ends it, so a code is
+/// never cut and only the placeholders that fit are kept. Until a code is in the text, room for
+/// `" " + code` is held back: a template cut before its first `{code}` still gets the code
+/// appended.
 pub fn octopush(text: Option<&str>, code: &str, hh_mm_ss: &str) -> String {
+    const CODE: &str = "{code}";
+    const EXPIRY: &str = "{hh:mm:ss}";
     let text = match text {
         Some(t) if !t.trim().is_empty() => t,
         _ => return code.to_string(),
     };
-    // The expiry first: it is digits and colons, so the code inserted after it is never
-    // scanned for placeholders (a code holds no braces anyway).
-    let rendered = text.replace("{hh:mm:ss}", hh_mm_ss);
-    if rendered.contains("{code}") {
-        rendered.replace("{code}", code)
+    let code_len = code.chars().count();
+    let expiry_len = hh_mm_ss.chars().count();
+    // Room for the code appended after a space, held back until a code is placed.
+    let before_code = MAX_TEXT.saturating_sub(1 + code_len);
+    let mut out = String::new();
+    let mut len = 0;
+    let mut has_code = false;
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        let (piece, piece_len, is_code, consumed) = if rest.starts_with(CODE) {
+            (code, code_len, true, CODE.len())
+        } else if rest.starts_with(EXPIRY) {
+            (hh_mm_ss, expiry_len, false, EXPIRY.len())
+        } else {
+            (&rest[..c.len_utf8()], 1, false, c.len_utf8())
+        };
+        let room = if has_code || is_code {
+            MAX_TEXT
+        } else {
+            before_code
+        };
+        if len + piece_len > room {
+            break;
+        }
+        out.push_str(piece);
+        len += piece_len;
+        has_code |= is_code;
+        rest = &rest[consumed..];
+    }
+    if has_code {
+        out
     } else {
-        format!("{} {code}", rendered.trim_end())
+        format!("{} {code}", out.trim_end())
     }
 }
 
@@ -158,6 +196,44 @@ mod tests {
     }
 
     #[test]
+    fn octopush_bounds_the_rendered_text() {
+        let code = "12345678901234567890123456789012"; // 32, the longest code_length
+                                                       // 1224 placeholders: only the 38 codes that fit in 1224 characters are kept.
+        let text = octopush(Some(&"{code}".repeat(MAX_TEXT)), code, "12:34:56");
+        assert_eq!(text, code.repeat(MAX_TEXT / code.len()));
+        // The expiry is budgeted at its rendered length too, and never cut.
+        let text = octopush(Some(&"{hh:mm:ss}".repeat(MAX_TEXT)), "1234", "12:34:56");
+        // (room for " 1234" held back: 1219 characters, 152 expiries)
+        assert_eq!(text, format!("{} 1234", "12:34:56".repeat(152)));
+        assert!(text.chars().count() <= MAX_TEXT);
+        // A long text before `{code}`: cut so that the code still fits, appended.
+        let text = octopush(Some(&format!("{}{{code}}", "x".repeat(1300))), "123456", "");
+        assert_eq!(text, format!("{} 123456", "x".repeat(MAX_TEXT - 7)));
+        // No `{code}` at all: the same.
+        let text = octopush(Some(&"é".repeat(2000)), "123456", "");
+        assert_eq!(text, format!("{} 123456", "é".repeat(MAX_TEXT - 7)));
+        // Before the first code, room for " " and the code is held back: the longest text
+        // rendered in place is one character short of the bound; one more and the code is
+        // appended instead.
+        let fits = format!("{}{{code}}", "x".repeat(MAX_TEXT - 7));
+        assert_eq!(
+            octopush(Some(&fits), "123456", ""),
+            format!("{}123456", "x".repeat(MAX_TEXT - 7))
+        );
+        let over = format!("{}{{code}}", "x".repeat(MAX_TEXT - 6));
+        assert_eq!(
+            octopush(Some(&over), "123456", ""),
+            format!("{} 123456", "x".repeat(MAX_TEXT - 7))
+        );
+        // Within the bound nothing changes.
+        let fits = format!("{}{{code}}{}", "a".repeat(600), "b".repeat(600));
+        assert_eq!(
+            octopush(Some(&fits), "1234", ""),
+            fits.replace("{code}", "1234")
+        );
+    }
+
+    #[test]
     fn monsmspro_table() {
         let cases: &[(Option<&str>, u64, &str)] = &[
             (
@@ -189,6 +265,22 @@ mod tests {
     }
 
     proptest! {
+        /// Whatever the Octopush template, the text sent holds the code and at most
+        /// `MAX_TEXT` characters.
+        #[test]
+        fn octopush_texts_are_bounded(
+            pieces in proptest::collection::vec(
+                prop_oneof![Just("{code}".to_string()), Just("{hh:mm:ss}".to_string()), "[a-z {}é]{0,40}"],
+                0..300,
+            ),
+            code in "[0-9A-Za-z!#$%&?@]{3,32}",
+        ) {
+            let text = pieces.concat();
+            let sent = octopush(Some(&text), &code, "01:02:03");
+            prop_assert!(sent.chars().count() <= MAX_TEXT, "{} characters", sent.chars().count());
+            prop_assert!(sent.contains(&code));
+        }
+
         /// Whatever the caller writes, the text carries the code.
         #[test]
         fn every_text_holds_the_code(text in ".{0,80}", app in proptest::option::of(".{0,80}"), code in "[0-9A-Z]{4,20}") {

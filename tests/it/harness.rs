@@ -230,6 +230,19 @@ impl Daemon {
         headers: &[(&str, &str)],
         body: Option<&str>,
     ) -> (u16, Value) {
+        let (status, _, value) = self.call_header(method, path, headers, body, "");
+        (status, value)
+    }
+
+    /// As [`Daemon::call`], also answering the value of the response header `name`.
+    pub fn call_header(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+        name: &str,
+    ) -> (u16, Option<String>, Value) {
         let mut req =
             ureq::request(method, &format!("{}{path}", self.base)).timeout(Duration::from_secs(10));
         for (k, v) in headers {
@@ -239,7 +252,7 @@ impl Daemon {
             Some(b) => req.set("content-type", "application/json").send_string(b),
             None => req.call(),
         };
-        answer(r)
+        answer_header(r, name)
     }
 
     fn spawn(&mut self) {
@@ -375,15 +388,25 @@ pub fn add_key(config: &Path, name: &str) -> (String, String) {
 }
 
 fn answer(r: Result<ureq::Response, ureq::Error>) -> (u16, Value) {
+    let (status, _, value) = answer_header(r, "");
+    (status, value)
+}
+
+/// The status, the header `name` (if sent) and the body (JSON, or else its text).
+fn answer_header(
+    r: Result<ureq::Response, ureq::Error>,
+    name: &str,
+) -> (u16, Option<String>, Value) {
     let resp = match r {
         Ok(resp) => resp,
         Err(ureq::Error::Status(_, resp)) => resp,
         Err(e) => panic!("HTTP request failed: {e}"),
     };
     let status = resp.status();
+    let header = resp.header(name).map(str::to_string);
     let text = resp.into_string().unwrap_or_default();
     let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    (status, value)
+    (status, header, value)
 }
 
 /// Every file under `dir`, read as bytes, that contains `needle`.

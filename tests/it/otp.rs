@@ -727,3 +727,105 @@ fn no_code_in_clear_in_the_data_directory_or_the_log() {
         );
     }
 }
+
+#[test]
+fn octopush_text_is_bounded_once_rendered() {
+    let (_dir, sim, d) = setup("");
+    let sms = |number: &str| {
+        wait_for(&format!("the SMS to {number}"), LONG, || {
+            sim.received().into_iter().find(|r| r.to == number)
+        })
+    };
+    // ceil(1224 / 153): the most GSM-7 parts a text of 1224 characters takes.
+    let max_parts = 1224_usize.div_ceil(153);
+
+    // 1224 placeholders of a 32-character code: only the codes that fit in 1224 are sent.
+    let (status, v) = octo(
+        &d,
+        "POST",
+        GEN,
+        json!({"phone_number": "+33614141414", "text": "{code}".repeat(1224), "code_length": 32, "allow_digits": true}),
+    );
+    assert_eq!((status, v["code"].clone()), (200, json!(0)), "{v}");
+    let token = v["otp_request_token"].as_str().expect("token").to_string();
+    let ticket = v["ticket_number"].as_str().expect("ticket").to_string();
+    let got = sms("+33614141414");
+    assert!(got.text.chars().count() <= 1224, "{}", got.text.len());
+    assert!(usize::from(got.parts) <= max_parts, "{} parts", got.parts);
+    let code = got.text[..32].to_string();
+    assert_eq!(got.text, code.repeat(1224 / 32), "whole codes only");
+    let m = d.wait_state(&ticket, "sent", LONG);
+    assert!(
+        m["total_parts"]
+            .as_u64()
+            .is_some_and(|p| p as usize <= max_parts),
+        "{m}"
+    );
+    let (status, v) = octo(
+        &d,
+        "PUT",
+        VAL,
+        json!({"otp_request_token": token, "code": code}),
+    );
+    assert_eq!(
+        (status, v["code"].clone()),
+        (200, json!(0)),
+        "the code sent: {v}"
+    );
+
+    // A text too long before its `{code}`: cut, and the code still ends the SMS.
+    let (status, v) = octo(
+        &d,
+        "POST",
+        GEN,
+        json!({"phone_number": "+33615151515", "text": format!("{}Code {{code}}", "x".repeat(1300)), "code_length": 6, "allow_digits": true}),
+    );
+    assert_eq!((status, v["code"].clone()), (200, json!(0)), "{v}");
+    let got = sms("+33615151515");
+    assert!(got.text.chars().count() <= 1224, "{}", got.text.len());
+    assert!(usize::from(got.parts) <= max_parts, "{} parts", got.parts);
+    let (text, code) = got.text.rsplit_once(' ').expect("the code appended");
+    assert!(text.chars().all(|c| c == 'x'), "{text}");
+    assert!(
+        code.len() == 6 && code.chars().all(|c| c.is_ascii_digit()),
+        "{code}"
+    );
+}
+
+#[test]
+fn octopush_unreadable_bodies_are_102_in_both_endpoints() {
+    let (_dir, sim, d) = setup("");
+    let h = [("api-login", d.login.as_str()), ("api-key", d.key.as_str())];
+    for (method, path) in [("POST", GEN), ("PUT", VAL)] {
+        for (body, why) in [
+            (
+                r#"{"phone_number": "+33616161616", "code": "1234",}"#,
+                "malformed JSON",
+            ),
+            (r#"{"phone_number": "+33616161616""#, "malformed JSON"),
+            ("phone_number=+33616161616", "malformed JSON"),
+            (r#"["+33616161616"]"#, "JSON object"),
+            (r#""+33616161616""#, "JSON object"),
+        ] {
+            let (status, v) = d.call(method, path, &h, Some(body));
+            assert_eq!(
+                (status, v["code"].clone()),
+                (400, json!(102)),
+                "{method} {body}: {v}"
+            );
+            let message = v["message"].as_str().unwrap_or_default();
+            assert!(message.contains(why), "{method} {body}: {v}");
+        }
+    }
+    // An empty body is an empty object: what is missing is named.
+    let (status, v) = d.call("POST", GEN, &h, Some(""));
+    assert_eq!((status, v["code"].clone()), (400, json!(100)), "{v}");
+    let (status, v) = d.call("PUT", VAL, &h, Some(" "));
+    assert_eq!((status, v["code"].clone()), (400, json!(194)), "{v}");
+    // Credentials are still checked first.
+    let (status, v) = d.call("POST", GEN, &[], Some("{,}"));
+    assert_eq!((status, v["code"].clone()), (401, json!(401)), "{v}");
+    // Nothing was sent.
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(sim.received().is_empty());
+}
