@@ -182,6 +182,7 @@ pub async fn unlock_sim(modem: &ModemHandle, config: &BringUpConfig) -> Result<(
         PinState::Ready => return Ok(()),
         PinState::SimPuk => return Err(BringUpError::PukRequired),
         PinState::Other(s) => return Err(BringUpError::Sim(s)),
+        PinState::NotReady => return Err(BringUpError::Sim("NOT READY".into())),
         PinState::SimPin => {}
     }
     let Some(pin) = &config.pin else {
@@ -205,7 +206,10 @@ pub async fn unlock_sim(modem: &ModemHandle, config: &BringUpConfig) -> Result<(
             PinState::Ready => return Ok(()),
             PinState::SimPin => return Err(BringUpError::PinRejected),
             PinState::SimPuk => return Err(BringUpError::PukRequired),
-            PinState::Other(_) if Instant::now() < deadline => tokio::time::sleep(POLL).await,
+            PinState::Other(_) | PinState::NotReady if Instant::now() < deadline => {
+                tokio::time::sleep(POLL).await
+            }
+            PinState::NotReady => return Err(BringUpError::Sim("NOT READY".into())),
             PinState::Other(s) => return Err(BringUpError::Sim(s)),
         }
     }
@@ -255,7 +259,7 @@ async fn indications(modem: &ModemHandle, status_reports: bool) -> bool {
     ];
     for params in tries {
         if modem
-            .command(command::new_message_indications(params))
+            .command(command::new_message_indications(&params))
             .await
             .is_ok()
         {

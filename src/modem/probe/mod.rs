@@ -181,6 +181,8 @@ async fn sim(modem: &ModemHandle, pin: Option<&str>) -> Result<SimReport, ProbeE
         Ok(PinState::Ready) => SimState::Ready,
         Ok(PinState::SimPuk) | Err(BringUpError::PukRequired) => SimState::PukRequired,
         Ok(PinState::Other(s)) => SimState::Other(s),
+        // pin_state waits it out; kept for completeness.
+        Ok(PinState::NotReady) => SimState::Other("NOT READY".into()),
         Ok(PinState::SimPin) | Err(BringUpError::PinRequired) => SimState::PinRequired,
         Err(BringUpError::NoSim) => SimState::Absent,
         Err(BringUpError::At(e @ (AtError::Closed | AtError::Io(_)))) => return Err(e.into()),
