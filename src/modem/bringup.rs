@@ -6,9 +6,13 @@
 //! 2. `AT` until it answers (three short tries), then `ATZ` (known profile), `ATE0` (echo off;
 //!    we cope either way) and `AT+CMEE=1` (numeric error values, 27.007 §9.1).
 //! 3. Identity: `+CGMI`, `+CGMM`, `+CGMR`, `+CGSN` (27.007 §5); none is required.
-//! 4. SIM: `AT+CPIN?` (27.007 §8.3). The configured PIN is entered once; a rejected PIN is never
-//!    tried again — three wrong PINs lock the SIM behind its PUK — so the caller remembers
-//!    [`BringUpError::PinRejected`] and stops passing the PIN. Then `+CIMI` and `+CCID`.
+//! 4. SIM: `AT+CPIN?` (27.007 §8.3), asked again every 500 ms (`POLL`) while the SIM is
+//!    still starting — `+CPIN: NOT READY` (what modems answer for a moment after power-up)
+//!    or `+CME ERROR: 14` (SIM busy, §9.2) — for up to 15 s (`SIM_READY_TIMEOUT`), then
+//!    [`BringUpError::Sim`] saying what it still answered. The configured PIN is entered
+//!    once; a rejected PIN is never tried again — three wrong PINs lock the SIM behind its
+//!    PUK — so the caller remembers [`BringUpError::PinRejected`] and stops passing the PIN.
+//!    Then `+CIMI` and `+CCID`.
 //! 5. Network: `AT+CREG?` / `AT+CEREG?` polled until registered (home, roaming or SMS-only)
 //!    or the registration timeout; `AT+CSQ` and `AT+COPS?` for the operator's view.
 //! 6. SMS: `AT+CMGF=0` (PDU mode: the only mode that carries UCS-2 and concatenation
@@ -17,10 +21,13 @@
 
 use super::{AtError, ModemHandle};
 use crate::at::command::{self, Command, Domain, Identity, PinState};
-use crate::at::ErrorCode;
+use crate::at::{ErrorClass, ErrorCode};
 use serde::Serialize;
 use std::time::Duration;
 use tokio::time::Instant;
+
+#[cfg(test)]
+mod tests;
 
 /// What bring-up needs from the configuration.
 #[derive(Debug, Clone)]
@@ -73,7 +80,8 @@ pub struct ModemInfo {
     pub status_reports: bool,
 }
 
-/// How long to wait for the SIM after the PIN (it reads its files first).
+/// How long the SIM may take to start (`+CPIN: NOT READY`, SIM busy), and to open after the
+/// PIN (it reads its files first).
 const SIM_READY_TIMEOUT: Duration = Duration::from_secs(15);
 const POLL: Duration = Duration::from_millis(500);
 const SYNC_TRIES: usize = 3;
@@ -145,33 +153,48 @@ pub async fn bare(modem: &ModemHandle, cmd: Command) -> Option<String> {
     (!value.is_empty()).then_some(value)
 }
 
-/// `AT+CPIN?`, asked again while the SIM is busy reading its files.
+/// `AT+CPIN?`, asked again while the SIM is still starting (`+CPIN: NOT READY`, SIM busy),
+/// for up to `SIM_READY_TIMEOUT`. Never answers [`PinState::NotReady`].
 pub async fn pin_state(modem: &ModemHandle) -> Result<PinState, BringUpError> {
-    let deadline = Instant::now() + SIM_READY_TIMEOUT;
+    pin_state_until(modem, Instant::now() + SIM_READY_TIMEOUT).await
+}
+
+/// [`pin_state`] with its own deadline; still starting at `deadline` is [`BringUpError::Sim`].
+async fn pin_state_until(modem: &ModemHandle, deadline: Instant) -> Result<PinState, BringUpError> {
+    let started = Instant::now();
     loop {
-        match modem.command(command::pin_state()).await {
-            Ok(lines) => {
-                return command::parse_pin_state(&lines)
-                    .ok_or_else(|| BringUpError::Sim("unreadable +CPIN answer".into()))
-            }
+        let starting = match modem.command(command::pin_state()).await {
+            Ok(lines) => match command::parse_pin_state(&lines) {
+                Some(PinState::NotReady) => "+CPIN: NOT READY".to_string(),
+                Some(state) => return Ok(state),
+                None => return Err(BringUpError::Sim("unreadable +CPIN answer".into())),
+            },
             Err(AtError::Failed { code, .. }) => match sim_error(&code) {
-                // SIM busy (still reading its files): ask again.
-                None if Instant::now() < deadline => tokio::time::sleep(POLL).await,
-                None => return Err(BringUpError::Sim("SIM busy".into())),
+                None => code.to_string(),
                 Some(e) => return Err(e),
             },
             Err(e) => return Err(e.into()),
+        };
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(BringUpError::Sim(format!(
+                "still {starting} after {} s (a SIM still starting, or none inserted)",
+                now.duration_since(started).as_secs()
+            )));
         }
+        tokio::time::sleep(POLL.min(deadline - now)).await;
     }
 }
 
 /// The bring-up error an error value means for the SIM; `None` for "busy, ask again".
 fn sim_error(code: &ErrorCode) -> Option<BringUpError> {
+    if code.class() == ErrorClass::Busy {
+        return None;
+    }
     Some(match code.code() {
         Some(10 | 310) => BringUpError::NoSim,
         Some(11 | 311) => BringUpError::PinRequired,
         Some(12 | 316) => BringUpError::PukRequired,
-        Some(14 | 314) => return None,
         _ => BringUpError::Sim(code.to_string()),
     })
 }
@@ -182,6 +205,7 @@ pub async fn unlock_sim(modem: &ModemHandle, config: &BringUpConfig) -> Result<(
         PinState::Ready => return Ok(()),
         PinState::SimPuk => return Err(BringUpError::PukRequired),
         PinState::Other(s) => return Err(BringUpError::Sim(s)),
+        // pin_state waits it out.
         PinState::NotReady => return Err(BringUpError::Sim("NOT READY".into())),
         PinState::SimPin => {}
     }
@@ -206,11 +230,9 @@ pub async fn unlock_sim(modem: &ModemHandle, config: &BringUpConfig) -> Result<(
             PinState::Ready => return Ok(()),
             PinState::SimPin => return Err(BringUpError::PinRejected),
             PinState::SimPuk => return Err(BringUpError::PukRequired),
-            PinState::Other(_) | PinState::NotReady if Instant::now() < deadline => {
-                tokio::time::sleep(POLL).await
-            }
-            PinState::NotReady => return Err(BringUpError::Sim("NOT READY".into())),
+            PinState::Other(_) if Instant::now() < deadline => tokio::time::sleep(POLL).await,
             PinState::Other(s) => return Err(BringUpError::Sim(s)),
+            PinState::NotReady => return Err(BringUpError::Sim("NOT READY".into())),
         }
     }
 }
