@@ -9,15 +9,37 @@
 //! 4. SIM: `AT+CPIN?` (27.007 §8.3), asked again every 500 ms (`POLL`) while the SIM is
 //!    still starting — `+CPIN: NOT READY` (what modems answer for a moment after power-up)
 //!    or `+CME ERROR: 14` (SIM busy, §9.2) — for up to 15 s (`SIM_READY_TIMEOUT`), then
-//!    [`BringUpError::Sim`] saying what it still answered. The configured PIN is entered
-//!    once; a rejected PIN is never tried again — three wrong PINs lock the SIM behind its
-//!    PUK — so the caller remembers [`BringUpError::PinRejected`] and stops passing the PIN.
-//!    Then `+CIMI` and `+CCID`.
+//!    [`BringUpError::Sim`] saying what it still answered. Then the PIN if the SIM asks for it
+//!    (the rule below), then `+CIMI` and `+CCID`.
 //! 5. Network: `AT+CREG?` / `AT+CEREG?` polled until registered (home, roaming or SMS-only)
 //!    or the registration timeout; `AT+CSQ` and `AT+COPS?` for the operator's view.
 //! 6. SMS: `AT+CMGF=0` (PDU mode: the only mode that carries UCS-2 and concatenation
 //!    reliably across vendors) and `AT+CNMI` so new SMS are announced (`+CMTI`) and status
 //!    reports routed to us (`+CDS`), with fallbacks for modems that refuse some values.
+//!
+//! # The SIM PIN rule
+//! A SIM blocks after three wrong PINs, so the configured PIN is entered only while no attempt
+//! can have been spent without our knowing:
+//! - `+CME ERROR: 16` (incorrect password) or `12` (PUK required) is a definite rejection:
+//!   [`BringUpError::PinRejected`]; the caller remembers it (across restarts) and stops
+//!   passing the PIN. So is a SIM that still asks for its PIN `SIM_READY_TIMEOUT` after the
+//!   modem answered `OK` to the entry (it is asked every `POLL` meanwhile: some modems report
+//!   the old state for a moment): the modem took the PIN and the SIM did not open.
+//! - SIM busy (`+CME ERROR: 14`, an error of class [`ErrorClass::Busy`]) means the SIM did
+//!   not look at the PIN, so no attempt was spent: bring-up waits `POLL`, reads `+CPIN?`
+//!   again (the SIM may have opened, or want its PUK) and enters the PIN again while it still
+//!   asks for it, until `SIM_READY_TIMEOUT`. Still busy then, the bring-up fails with
+//!   [`BringUpError::Sim`]: nothing was spent, so the next bring-up may try again.
+//! - Anything else — no answer in time, a restart or a closed port in the middle, an error we
+//!   cannot read as one of the above — leaves it unknown whether the SIM counted an attempt:
+//!   [`BringUpError::PinUnconfirmed`]. The PIN is not entered again in this bring-up, and
+//!   the caller must not pass it to another one before the SIM is seen unlocked (or an
+//!   operator restarts the daemon), but it is not remembered as rejected: it may be right.
+//!   When the modem answered with an error, `+CPIN?` is read first: a SIM that opened
+//!   anyway is a success, one that wants its PUK is [`BringUpError::PukRequired`]. (A modem
+//!   that refused `AT+CMEE=1` answers a wrong PIN with a plain `ERROR` too: unconfirmed, so
+//!   such a modem may try a wrong PIN once per start of the daemon.)
+//! - `+CME ERROR: 10` (no SIM) is [`BringUpError::NoSim`]: nothing to unlock.
 
 use super::{AtError, ModemHandle};
 use crate::at::command::{self, Command, Domain, Identity, PinState};
@@ -32,7 +54,7 @@ mod tests;
 /// What bring-up needs from the configuration.
 #[derive(Debug, Clone)]
 pub struct BringUpConfig {
-    /// The SIM PIN; `None` once it was rejected.
+    /// The SIM PIN; `None` once it was rejected (or its entry went unconfirmed).
     pub pin: Option<String>,
     pub registration_timeout: Duration,
     /// Route status reports to us (`+CDS`).
@@ -49,6 +71,12 @@ pub enum BringUpError {
     PinRequired,
     #[error("SIM PIN rejected (not tried again: a SIM locks after three wrong PINs)")]
     PinRejected,
+    /// The PIN entry got no answer we can read as accepted or rejected (see the module docs).
+    #[error(
+        "SIM PIN entry unconfirmed ({0}); not entered again until the SIM is seen unlocked \
+         or otpgate restarts (a SIM locks after three wrong PINs)"
+    )]
+    PinUnconfirmed(String),
     #[error("SIM PUK required")]
     PukRequired,
     #[error("no SIM")]
@@ -199,41 +227,110 @@ fn sim_error(code: &ErrorCode) -> Option<BringUpError> {
     })
 }
 
-/// Enters the PIN once if the SIM asks for it and `config` has one; waits for the SIM.
+/// What an error answer to `AT+CPIN="<pin>"` says about the PIN (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PinEntry {
+    /// Incorrect password, or the SIM now wants its PUK: the PIN is wrong.
+    Rejected,
+    /// The SIM did not look at it: no attempt spent.
+    Busy,
+    NoSim,
+    /// We cannot tell whether the SIM counted an attempt.
+    Unconfirmed,
+}
+
+fn pin_entry(code: &ErrorCode) -> PinEntry {
+    match code {
+        ErrorCode::Cme(_) | ErrorCode::Cms(_) if code.class() == ErrorClass::Busy => PinEntry::Busy,
+        ErrorCode::Cme(_) => match code.code() {
+            Some(16 | 12) => PinEntry::Rejected,
+            Some(10) => PinEntry::NoSim,
+            _ => PinEntry::Unconfirmed,
+        },
+        ErrorCode::Cms(_) => match code.code() {
+            Some(316) => PinEntry::Rejected,
+            Some(310) => PinEntry::NoSim,
+            _ => PinEntry::Unconfirmed,
+        },
+        _ => PinEntry::Unconfirmed,
+    }
+}
+
+/// Enters the PIN if the SIM asks for it and `config` has one — by the rule of the module
+/// docs — and waits for the SIM to open.
 pub async fn unlock_sim(modem: &ModemHandle, config: &BringUpConfig) -> Result<(), BringUpError> {
-    match pin_state(modem).await? {
+    let deadline = Instant::now() + SIM_READY_TIMEOUT;
+    match pin_state_until(modem, deadline).await? {
         PinState::Ready => return Ok(()),
-        PinState::SimPuk => return Err(BringUpError::PukRequired),
-        PinState::Other(s) => return Err(BringUpError::Sim(s)),
-        // pin_state waits it out.
-        PinState::NotReady => return Err(BringUpError::Sim("NOT READY".into())),
         PinState::SimPin => {}
+        other => return Err(locked(other)),
     }
     let Some(pin) = &config.pin else {
         return Err(BringUpError::PinRequired);
     };
-    match modem.command(command::enter_pin(pin)).await {
-        Ok(_) => {}
-        Err(AtError::Failed { code, .. }) if matches!(code.code(), Some(16) | Some(12)) => {
-            return Err(BringUpError::PinRejected)
+    loop {
+        let code = match modem.command(command::enter_pin(pin)).await {
+            Ok(_) => break,
+            Err(AtError::Failed { code, .. }) => code,
+            // The modem may or may not have passed the PIN to the SIM.
+            Err(e) => return Err(BringUpError::PinUnconfirmed(e.to_string())),
+        };
+        match pin_entry(&code) {
+            PinEntry::Rejected => return Err(BringUpError::PinRejected),
+            PinEntry::NoSim => return Err(BringUpError::NoSim),
+            PinEntry::Busy if Instant::now() >= deadline => {
+                return Err(BringUpError::Sim(format!(
+                    "SIM busy for {} s, the PIN could not be entered ({code})",
+                    SIM_READY_TIMEOUT.as_secs()
+                )))
+            }
+            PinEntry::Busy => {
+                tracing::debug!(%code, "SIM busy at PIN entry; asking again");
+                tokio::time::sleep(POLL).await;
+                // Look before entering it again: the SIM may have opened, or locked.
+                match pin_state_until(modem, deadline).await? {
+                    PinState::Ready => return Ok(()),
+                    PinState::SimPin => continue,
+                    other => return Err(locked(other)),
+                }
+            }
+            PinEntry::Unconfirmed => {
+                tracing::warn!(%code, "SIM PIN entry failed; not entering it again");
+                // The modem answered: the SIM may have opened anyway, or locked.
+                return match pin_state_until(modem, deadline).await {
+                    Ok(PinState::Ready) => Ok(()),
+                    Ok(PinState::SimPuk) | Err(BringUpError::PukRequired) => {
+                        Err(BringUpError::PukRequired)
+                    }
+                    Err(BringUpError::NoSim) => Err(BringUpError::NoSim),
+                    _ => Err(BringUpError::PinUnconfirmed(code.to_string())),
+                };
+            }
         }
-        Err(AtError::Failed { code, .. }) => {
-            // An unexpected error from PIN entry still used up one of three tries.
-            tracing::warn!(%code, "SIM PIN entry failed; not trying again");
-            return Err(BringUpError::PinRejected);
-        }
-        Err(e) => return Err(e.into()),
     }
+    // The modem took the PIN: wait for the SIM to open.
     let deadline = Instant::now() + SIM_READY_TIMEOUT;
     loop {
-        match pin_state(modem).await? {
+        let state = pin_state_until(modem, deadline).await?;
+        let settled = Instant::now() >= deadline;
+        match state {
             PinState::Ready => return Ok(()),
-            PinState::SimPin => return Err(BringUpError::PinRejected),
+            PinState::SimPin if settled => return Err(BringUpError::PinRejected),
             PinState::SimPuk => return Err(BringUpError::PukRequired),
-            PinState::Other(_) if Instant::now() < deadline => tokio::time::sleep(POLL).await,
-            PinState::Other(s) => return Err(BringUpError::Sim(s)),
-            PinState::NotReady => return Err(BringUpError::Sim("NOT READY".into())),
+            PinState::Other(s) if settled => return Err(BringUpError::Sim(s)),
+            // The old state for a moment, or PH-SIM and the like on the way.
+            _ => tokio::time::sleep(POLL).await,
         }
+    }
+}
+
+/// The error of a SIM state other than READY and SIM PIN.
+fn locked(state: PinState) -> BringUpError {
+    match state {
+        PinState::Ready | PinState::SimPin => BringUpError::Sim(format!("{state:?}")),
+        PinState::SimPuk => BringUpError::PukRequired,
+        PinState::NotReady => BringUpError::Sim("NOT READY".into()),
+        PinState::Other(s) => BringUpError::Sim(s),
     }
 }
 

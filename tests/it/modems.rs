@@ -93,6 +93,41 @@ fn a_pin_is_entered_and_a_wrong_pin_is_never_tried_twice() {
 }
 
 #[test]
+fn a_pin_entry_that_got_no_answer_is_not_made_again_until_a_restart() {
+    let dir = tempdir();
+    // The modem hangs right after answering AT+CPIN? (the ninth command it answers: AT,
+    // ATZ, ATE0, AT+CMEE=1, four identity commands, AT+CPIN?), so the PIN entry gets no
+    // answer: the SIM may or may not have counted a try.
+    let sim = Sim::start(dir.path(), "m0", &["--pin", "1234", "--stop-after", "9"]);
+    let mut d = Daemon::start_modems(dir.path(), &[(&sim, "pin = \"1234\"")], "");
+    // The entry waits 20 s for its answer.
+    let m = wait_for("the PIN entry to go unconfirmed", LONG, || {
+        let (_, v) = d.get("/v1/modems");
+        let m = v[0].clone();
+        reason(&m).contains("unconfirmed").then_some(m)
+    });
+    assert_eq!(m["state"], "sim-locked", "{m}");
+    assert!(!reason(&m).contains("1234"), "the PIN is never shown: {m}");
+    // The modem answers again; the PIN is still withheld (not rejected: it may be right).
+    assert_eq!(sim.control(json!({"op": "resume"}))["ok"], true);
+    let until = Instant::now() + Duration::from_secs(4);
+    while Instant::now() < until {
+        let (_, v) = d.get("/v1/modems");
+        let m = v[0].clone();
+        assert_ne!(m["state"], "ready", "the PIN was entered again: {m}");
+        assert!(!reason(&m).contains("rejected"), "{m}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let m = d.wait_modem("m0", "still unconfirmed", |m| {
+        reason(m).contains("unconfirmed")
+    });
+    assert_eq!(m["state"], "sim-locked", "{m}");
+    // A restart tries it once more; it was right.
+    d.restart();
+    d.wait_modem("m0", "ready with its PIN", |m| m["state"] == "ready");
+}
+
+#[test]
 fn bring_up_escapes_a_prompt_left_open_by_a_crash() {
     let dir = tempdir();
     let sim = Sim::start(dir.path(), "m0", &[]);

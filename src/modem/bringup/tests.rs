@@ -11,6 +11,8 @@ use tokio_util::sync::CancellationToken;
 
 const OK: &str = "\r\nOK\r\n";
 const ERROR: &str = "\r\nERROR\r\n";
+/// Nothing at all: the command times out.
+const SILENCE: &str = "";
 
 fn answer(lines: &[&str]) -> String {
     let mut out = String::new();
@@ -62,6 +64,8 @@ impl Log {
 /// The script's view of one command line.
 struct Line<'a> {
     cmd: &'a str,
+    /// How many times this exact line was sent, this one included.
+    nth: usize,
     /// Since the modem was started.
     at: Duration,
 }
@@ -94,6 +98,7 @@ async fn serve(
 ) {
     let mut buf = Vec::new();
     let mut tmp = [0u8; 512];
+    let mut seen = std::collections::HashMap::<String, usize>::new();
     loop {
         let n = match peer.read(&mut tmp).await {
             Ok(0) | Err(_) => return,
@@ -108,11 +113,17 @@ async fn serve(
             if cmd.is_empty() {
                 continue;
             }
+            let nth = {
+                let k = seen.entry(cmd.clone()).or_default();
+                *k += 1;
+                *k
+            };
             if let Ok(mut l) = log.0.lock() {
                 l.push(cmd.clone());
             }
             let line = Line {
                 cmd: &cmd,
+                nth,
                 at: start.elapsed(),
             };
             let out = script(&line).unwrap_or_else(|| usual(&cmd));
@@ -169,4 +180,175 @@ async fn a_sim_that_never_gets_ready_fails_after_the_timeout_saying_why() {
     // Asked every POLL, not in a tight loop.
     let asked = log.count("AT+CPIN?");
     assert!((20..=40).contains(&asked), "{asked}");
+}
+
+// ---- 2. SIM busy at the PIN entry.
+
+/// A SIM with PIN 1234 that answers the entry with `busy` for `busy_for`, then judges it.
+fn pin_sim(
+    busy_for: Duration,
+    busy: &'static str,
+) -> impl Fn(&Line) -> Option<String> + Send + 'static {
+    let open = Arc::new(Mutex::new(false));
+    move |l| {
+        let is_open = || open.lock().map(|o| *o).unwrap_or(false);
+        match l.cmd {
+            "AT+CPIN?" if is_open() => Some(answer(&["+CPIN: READY"])),
+            "AT+CPIN?" => Some(answer(&["+CPIN: SIM PIN"])),
+            _ if l.cmd.starts_with("AT+CPIN=") && l.at < busy_for => Some(error(busy)),
+            "AT+CPIN=\"1234\"" => {
+                if let Ok(mut o) = open.lock() {
+                    *o = true;
+                }
+                Some(OK.into())
+            }
+            _ if l.cmd.starts_with("AT+CPIN=") => Some(error("+CME ERROR: 16")),
+            _ => None,
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_pin_entry_answered_sim_busy_is_made_again_once_the_sim_is_free() {
+    for busy in ["+CME ERROR: 14", "+CMS ERROR: 314", "+CME ERROR: SIM busy"] {
+        let (m, log, _) = modem(pin_sim(secs(2), busy));
+        let info = bring_up(&m, &config(Some("1234"))).await;
+        assert!(info.is_ok(), "{busy}: {info:?}");
+        let entries = log.count("AT+CPIN=");
+        assert!((2..=6).contains(&entries), "{busy}: {entries} entries");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wrong_pin_is_rejected_after_the_sim_was_busy_and_entered_no_more() {
+    let (m, log, _) = modem(pin_sim(secs(1), "+CME ERROR: 14"));
+    let err = bring_up(&m, &config(Some("0000")))
+        .await
+        .expect_err("wrong");
+    assert!(matches!(err, BringUpError::PinRejected), "{err:?}");
+    // Every entry but the last was answered busy: the SIM judged one.
+    assert!(log.count("AT+CPIN=") >= 2, "{:?}", log.all());
+    assert_eq!(
+        log.all().last().map(String::as_str),
+        Some("AT+CPIN=\"0000\"")
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sim_busy_past_the_deadline_is_not_a_rejected_pin() {
+    let (m, log, start) = modem(pin_sim(secs(3600), "+CME ERROR: 14"));
+    let err = bring_up(&m, &config(Some("1234"))).await.expect_err("busy");
+    assert!(matches!(err, BringUpError::Sim(_)), "{err:?}");
+    assert!(err.to_string().contains("SIM busy"), "{err}");
+    assert!(start.elapsed() < secs(20), "{:?}", start.elapsed());
+    assert!(log.count("AT+CPIN=") <= 31, "{}", log.count("AT+CPIN="));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_definite_rejection_is_entered_once() {
+    // Incorrect password; PUK required (that was the SIM's last try).
+    for answer_to_entry in [
+        "+CME ERROR: 16",
+        "+CME ERROR: 12",
+        "+CME ERROR: incorrect password",
+    ] {
+        let (m, log, _) = modem(move |l| match l.cmd {
+            "AT+CPIN?" => Some(answer(&["+CPIN: SIM PIN"])),
+            c if c.starts_with("AT+CPIN=") => Some(error(answer_to_entry)),
+            _ => None,
+        });
+        let err = bring_up(&m, &config(Some("1234")))
+            .await
+            .expect_err("rejected");
+        assert!(matches!(err, BringUpError::PinRejected), "{err:?}");
+        assert_eq!(log.count("AT+CPIN="), 1, "{answer_to_entry}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unconfirmed_pin_entry_is_not_made_again_nor_taken_for_a_rejection() {
+    // No answer at all; an error that says nothing about the PIN.
+    for answer_to_entry in [SILENCE, "+CME ERROR: 100", "ERROR"] {
+        let (m, log, _) = modem(move |l| match l.cmd {
+            "AT+CPIN?" => Some(answer(&["+CPIN: SIM PIN"])),
+            c if c.starts_with("AT+CPIN=") => Some(answer_to_entry.to_string()),
+            _ => None,
+        });
+        let err = bring_up(&m, &config(Some("1234")))
+            .await
+            .expect_err("unknown");
+        assert!(
+            matches!(err, BringUpError::PinUnconfirmed(_)),
+            "{answer_to_entry:?}: {err:?}"
+        );
+        assert!(err.to_string().contains("not entered again"), "{err}");
+        assert_eq!(log.count("AT+CPIN="), 1, "{answer_to_entry:?}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_entry_refused_by_a_sim_that_opened_anyway_is_a_success() {
+    // CME 3: operation not allowed — the SIM had opened meanwhile.
+    let (m, log, _) = modem(|l| match l.cmd {
+        "AT+CPIN?" if l.nth == 1 => Some(answer(&["+CPIN: SIM PIN"])),
+        c if c.starts_with("AT+CPIN=") => Some(error("+CME ERROR: 3")),
+        _ => None,
+    });
+    assert!(bring_up(&m, &config(Some("1234"))).await.is_ok());
+    assert_eq!(log.count("AT+CPIN="), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sim_still_asking_for_its_pin_a_moment_after_ok_is_not_a_rejection() {
+    let (m, log, _) = modem(|l| match l.cmd {
+        // Before the entry, and once right after it (the modem's old state).
+        "AT+CPIN?" if l.nth <= 2 => Some(answer(&["+CPIN: SIM PIN"])),
+        c if c.starts_with("AT+CPIN=") => Some(OK.into()),
+        _ => None,
+    });
+    let r = bring_up(&m, &config(Some("1234"))).await;
+    assert!(r.is_ok(), "{r:?}");
+    assert_eq!(log.count("AT+CPIN="), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sim_still_asking_for_its_pin_long_after_ok_took_a_wrong_pin() {
+    let (m, log, start) = modem(|l| match l.cmd {
+        "AT+CPIN?" => Some(answer(&["+CPIN: SIM PIN"])),
+        c if c.starts_with("AT+CPIN=") => Some(OK.into()),
+        _ => None,
+    });
+    let err = bring_up(&m, &config(Some("1234")))
+        .await
+        .expect_err("still locked");
+    assert!(matches!(err, BringUpError::PinRejected), "{err:?}");
+    assert!(start.elapsed() >= SIM_READY_TIMEOUT);
+    assert_eq!(log.count("AT+CPIN="), 1);
+}
+
+#[test]
+fn pin_entry_errors_are_classified() {
+    use crate::at::ErrorValue::{Code, Text};
+    let cases = [
+        (ErrorCode::Cme(Code(16)), PinEntry::Rejected),
+        (ErrorCode::Cme(Code(12)), PinEntry::Rejected),
+        (ErrorCode::Cms(Code(316)), PinEntry::Rejected),
+        (ErrorCode::Cme(Code(14)), PinEntry::Busy),
+        (ErrorCode::Cms(Code(314)), PinEntry::Busy),
+        (ErrorCode::Cme(Code(10)), PinEntry::NoSim),
+        (ErrorCode::Cms(Code(310)), PinEntry::NoSim),
+        (ErrorCode::Cme(Code(3)), PinEntry::Unconfirmed),
+        (ErrorCode::Cme(Code(100)), PinEntry::Unconfirmed),
+        (
+            ErrorCode::Cme(Text("frobnicated".into())),
+            PinEntry::Unconfirmed,
+        ),
+        // RP cause 16 of a +CMS ERROR is not "incorrect password".
+        (ErrorCode::Cms(Code(16)), PinEntry::Unconfirmed),
+        (ErrorCode::Plain, PinEntry::Unconfirmed),
+        (ErrorCode::Busy, PinEntry::Unconfirmed),
+    ];
+    for (code, want) in cases {
+        assert_eq!(pin_entry(&code), want, "{code}");
+    }
 }
