@@ -15,7 +15,15 @@
 //!    or the registration timeout; `AT+CSQ` and `AT+COPS?` for the operator's view.
 //! 6. SMS: `AT+CMGF=0` (PDU mode: the only mode that carries UCS-2 and concatenation
 //!    reliably across vendors) and `AT+CNMI` so new SMS are announced (`+CMTI`) and status
-//!    reports routed to us (`+CDS`), with fallbacks for modems that refuse some values.
+//!    reports routed to us (`+CDS`). The `AT+CNMI` values are chosen from the modem's own
+//!    `AT+CNMI=?` list ([`command::choose_indications`]), then fixed combinations follow
+//!    for modems whose list is missing or wrong. Modems refuse SMS commands with a busy error
+//!    (`+CMS ERROR: 314`, SIM busy) until their SMS service is up, a while after the SIM:
+//!    a command answered with an error of class [`ErrorClass::Busy`] is asked again every
+//!    `POLL` for up to 10 s (`SMS_READY_TIMEOUT`, one budget for the whole step); still
+//!    busy then, bring-up fails ([`BringUpError::SmsNotReady`]) rather than run without
+//!    indications until the next bring-up. Any other refusal of one `AT+CNMI` setting moves
+//!    on to the next; when all are refused the modem runs without indications (and says so).
 //!
 //! # The SIM PIN rule
 //! A SIM blocks after three wrong PINs, so the configured PIN is entered only while no attempt
@@ -85,6 +93,9 @@ pub enum BringUpError {
     Sim(String),
     #[error("not registered: {0}")]
     NotRegistered(String),
+    /// The SMS service stayed busy (`+CMS ERROR: 314` and the like) past its deadline.
+    #[error("SMS service not ready: {0}")]
+    SmsNotReady(String),
     #[error("{0}")]
     At(#[from] AtError),
 }
@@ -111,6 +122,9 @@ pub struct ModemInfo {
 /// How long the SIM may take to start (`+CPIN: NOT READY`, SIM busy), and to open after the
 /// PIN (it reads its files first).
 const SIM_READY_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long the SMS service may stay busy once the SIM is ready (SIMCom's "SMS Ready" and
+/// Quectel's "+QIND: SMS DONE" come a few seconds after the SIM).
+const SMS_READY_TIMEOUT: Duration = Duration::from_secs(10);
 const POLL: Duration = Duration::from_millis(500);
 const SYNC_TRIES: usize = 3;
 const SYNC_TIMEOUT: Duration = Duration::from_millis(1500);
@@ -146,8 +160,11 @@ pub async fn bring_up(
     if let Ok(lines) = modem.command(command::operator()).await {
         info.operator = command::parse_operator(&lines);
     }
-    modem.command(command::pdu_mode()).await?;
-    info.status_reports = indications(modem, config.status_reports).await;
+    let sms_deadline = Instant::now() + SMS_READY_TIMEOUT;
+    while_busy(modem, command::pdu_mode(), sms_deadline)
+        .await
+        .map_err(sms_error)?;
+    info.status_reports = indications(modem, config.status_reports, sms_deadline).await?;
     Ok(info)
 }
 
@@ -365,26 +382,79 @@ async fn register(modem: &ModemHandle, timeout: Duration) -> Result<String, Brin
     }
 }
 
-/// `AT+CNMI`: mode 2 (buffer indications while the link is busy), mt 1 (`+CMTI` for stored
-/// SMS), bm 0, ds 1 (`+CDS` status reports) — with fallbacks, since modems differ in what they
-/// accept (mode 1; ds 2 = `+CDSI` stored reports). Answers whether reports are routed.
-async fn indications(modem: &ModemHandle, status_reports: bool) -> bool {
+/// Runs `cmd`, again every `POLL` while the modem answers an error of class
+/// [`ErrorClass::Busy`] (SIM busy, SMS service reserved) and `deadline` has not passed.
+async fn while_busy(
+    modem: &ModemHandle,
+    cmd: Command,
+    deadline: Instant,
+) -> Result<Vec<String>, AtError> {
+    loop {
+        match modem.command(cmd.clone()).await {
+            Err(e) if is_busy(&e) && Instant::now() < deadline => {
+                tracing::debug!(error = %e, "modem busy; asking again");
+                tokio::time::sleep(POLL).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+fn is_busy(e: &AtError) -> bool {
+    e.code().is_some_and(|c| c.class() == ErrorClass::Busy)
+}
+
+/// An SMS set-up command that failed: still busy at the deadline is [`BringUpError::SmsNotReady`].
+fn sms_error(e: AtError) -> BringUpError {
+    if is_busy(&e) {
+        BringUpError::SmsNotReady(format!(
+            "still busy after {} s ({e})",
+            SMS_READY_TIMEOUT.as_secs()
+        ))
+    } else {
+        e.into()
+    }
+}
+
+/// `AT+CNMI`: the values chosen from `AT+CNMI=?` first, then fixed ones — mode 2 (buffer
+/// indications while the link is busy), mt 1 (`+CMTI` for stored SMS), bm 0, ds 1 (`+CDS`
+/// status reports), bfr 0, with mode 1 and ds 2 (`+CDSI` stored reports) for modems that
+/// refuse those. Answers whether reports are routed; busy past `deadline` is an error.
+async fn indications(
+    modem: &ModemHandle,
+    status_reports: bool,
+    deadline: Instant,
+) -> Result<bool, BringUpError> {
+    let mut tries: Vec<Vec<i32>> = Vec::new();
+    match while_busy(modem, command::supported_indications(), deadline).await {
+        Ok(lines) => {
+            let supported = command::parse_supported(&lines, "+CNMI:");
+            match supported.and_then(|s| command::choose_indications(&s, status_reports)) {
+                Some(params) => tries.push(params),
+                None => tracing::debug!(?lines, "no usable AT+CNMI=? answer; fixed settings"),
+            }
+        }
+        Err(e) if is_busy(&e) => return Err(sms_error(e)),
+        Err(e) => tracing::debug!(error = %e, "AT+CNMI=? failed; fixed settings"),
+    }
     let ds = i32::from(status_reports);
-    let tries = [
+    for fixed in [
         [2, 1, 0, ds, 0],
         [1, 1, 0, ds, 0],
         [2, 1, 0, 2 * ds, 0],
         [1, 1, 0, 2 * ds, 0],
-    ];
+    ] {
+        if !tries.iter().any(|t| t[..] == fixed[..]) {
+            tries.push(fixed.to_vec());
+        }
+    }
     for params in tries {
-        if modem
-            .command(command::new_message_indications(&params))
-            .await
-            .is_ok()
-        {
-            return status_reports;
+        match while_busy(modem, command::new_message_indications(&params), deadline).await {
+            Ok(_) => return Ok(command::indications_route_reports(&params)),
+            Err(e) if is_busy(&e) => return Err(sms_error(e)),
+            Err(e) => tracing::debug!(error = %e, "AT+CNMI setting refused; trying the next"),
         }
     }
     tracing::warn!("the modem refused every AT+CNMI setting: no +CMTI/+CDS indications");
-    false
+    Ok(false)
 }

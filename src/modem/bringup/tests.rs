@@ -352,3 +352,79 @@ fn pin_entry_errors_are_classified() {
         assert_eq!(pin_entry(&code), want, "{code}");
     }
 }
+
+// ---- 3. The SMS service not up yet; AT+CNMI from AT+CNMI=?.
+
+#[tokio::test(start_paused = true)]
+async fn sms_commands_answered_busy_are_asked_again() {
+    // SIMCom before "SMS Ready": +CMS ERROR: 314 to SMS commands for a while.
+    let (m, log, start) = modem(|l| {
+        let sms = l.cmd.starts_with("AT+CMGF") || l.cmd.starts_with("AT+CNMI");
+        (sms && l.at < secs(3)).then(|| error("+CMS ERROR: 314"))
+    });
+    let info = bring_up(&m, &config(None)).await.expect("comes up");
+    assert!(
+        info.status_reports,
+        "indications set once the service is up"
+    );
+    assert!(start.elapsed() >= secs(3));
+    assert!(log.count("AT+CMGF=0") >= 2, "{:?}", log.all());
+    assert_eq!(
+        log.all().last().map(String::as_str),
+        Some("AT+CNMI=2,1,0,1,0")
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_sms_service_busy_past_the_deadline_fails_bring_up() {
+    let (m, _, start) = modem(|l| {
+        l.cmd
+            .starts_with("AT+CNMI=")
+            .then(|| error("+CMS ERROR: 314"))
+    });
+    let err = bring_up(&m, &config(None)).await.expect_err("never up");
+    assert!(matches!(err, BringUpError::SmsNotReady(_)), "{err:?}");
+    assert!(err.to_string().contains("SIM busy"), "{err}");
+    let waited = start.elapsed();
+    assert!(
+        waited >= SMS_READY_TIMEOUT && waited < secs(15),
+        "{waited:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn cnmi_values_come_from_the_modems_own_list() {
+    // Neither mode 2 nor +CDS: the fixed settings would be refused three times first.
+    let (m, log, _) = modem(|l| match l.cmd {
+        "AT+CNMI=?" => Some(answer(&["+CNMI: (0,1),(0-3),(0,2),(0,2),(0,1)"])),
+        "AT+CNMI=1,1,0,2,0" => Some(OK.into()),
+        c if c.starts_with("AT+CNMI=") => Some(error("+CMS ERROR: 303")),
+        _ => None,
+    });
+    let info = bring_up(&m, &config(None)).await.expect("comes up");
+    assert!(info.status_reports);
+    let cnmi: Vec<String> = log
+        .all()
+        .into_iter()
+        .filter(|c| c.starts_with("AT+CNMI"))
+        .collect();
+    assert_eq!(cnmi, ["AT+CNMI=?", "AT+CNMI=1,1,0,2,0"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_a_cnmi_list_the_fixed_settings_are_tried_in_turn() {
+    let (m, log, _) = modem(|l| match l.cmd {
+        "AT+CNMI=?" => Some(ERROR.into()),
+        "AT+CNMI=1,1,0,2,0" => Some(OK.into()),
+        c if c.starts_with("AT+CNMI=") => Some(ERROR.into()),
+        _ => None,
+    });
+    let info = bring_up(&m, &config(None)).await.expect("comes up");
+    assert!(info.status_reports);
+    assert_eq!(log.count("AT+CNMI="), 5, "{:?}", log.all());
+
+    // A modem that refuses them all still comes up, without reports.
+    let (m, _, _) = modem(|l| l.cmd.starts_with("AT+CNMI").then(|| ERROR.into()));
+    let info = bring_up(&m, &config(None)).await.expect("comes up");
+    assert!(!info.status_reports);
+}
