@@ -11,8 +11,11 @@
 //!    or `+CME ERROR: 14` (SIM busy, §9.2) — for up to 15 s (`SIM_READY_TIMEOUT`), then
 //!    [`BringUpError::Sim`] saying what it still answered. Then the PIN if the SIM asks for it
 //!    (the rule below), then `+CIMI` and `+CCID`.
-//! 5. Network: `AT+CREG?` / `AT+CEREG?` polled until registered (home, roaming or SMS-only)
-//!    or the registration timeout; `AT+CSQ` and `AT+COPS?` for the operator's view.
+//! 5. Network: `AT+CREG?` and `AT+CEREG?` polled until either domain is registered (home,
+//!    roaming or SMS-only) or the registration timeout. "Registration denied" ends the wait
+//!    early only when every domain that answers says so: a data-only SIM is denied on CS
+//!    (`+CREG: 0,3`) and registered on EPS (`+CEREG: 0,1`). `AT+CSQ` and `AT+COPS?` for the
+//!    operator's view.
 //! 6. SMS: `AT+CMGF=0` (PDU mode: the only mode that carries UCS-2 and concatenation
 //!    reliably across vendors) and `AT+CNMI` so new SMS are announced (`+CMTI`) and status
 //!    reports routed to us (`+CDS`). The `AT+CNMI` values are chosen from the modem's own
@@ -354,8 +357,9 @@ fn locked(state: PinState) -> BringUpError {
 /// Polls registration until the modem can send; answers the state in words.
 async fn register(modem: &ModemHandle, timeout: Duration) -> Result<String, BringUpError> {
     let deadline = Instant::now() + timeout;
-    let mut last = None;
+    let mut last: Vec<(Domain, u8)> = Vec::new();
     loop {
+        let mut seen = Vec::new();
         for domain in [Domain::Cs, Domain::Eps] {
             // 2G/3G-only modems answer ERROR to +CEREG?: not a problem.
             let Ok(lines) = modem.command(command::registration(domain)).await else {
@@ -367,18 +371,36 @@ async fn register(modem: &ModemHandle, timeout: Duration) -> Result<String, Brin
             if command::is_registered(stat) {
                 return Ok(command::registration_text(stat).to_string());
             }
-            if stat == 3 {
-                return Err(BringUpError::NotRegistered(
-                    command::registration_text(stat).into(),
-                ));
-            }
-            last = Some(stat);
+            seen.push((domain, stat));
+        }
+        if !seen.is_empty() {
+            last = seen;
+        }
+        // Denied on every domain that answers: waiting will not change it. Denied on one
+        // only (a data-only SIM on CS), the others may still register.
+        if !last.is_empty() && last.iter().all(|(_, stat)| *stat == 3) {
+            return Err(BringUpError::NotRegistered(registration_words(&last)));
         }
         if Instant::now() >= deadline {
-            let why = last.map_or("no registration state", command::registration_text);
-            return Err(BringUpError::NotRegistered(why.into()));
+            return Err(BringUpError::NotRegistered(registration_words(&last)));
         }
         tokio::time::sleep(POLL.min(timeout)).await;
+    }
+}
+
+/// "registration denied" when every domain says the same; "CS: registration denied, EPS:
+/// not registered, searching" when they differ.
+fn registration_words(seen: &[(Domain, u8)]) -> String {
+    match seen {
+        [] => "no registration state".into(),
+        [(_, first), rest @ ..] if rest.iter().all(|(_, s)| s == first) => {
+            command::registration_text(*first).into()
+        }
+        _ => seen
+            .iter()
+            .map(|(d, s)| format!("{}: {}", d.label(), command::registration_text(*s)))
+            .collect::<Vec<_>>()
+            .join(", "),
     }
 }
 

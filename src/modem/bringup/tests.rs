@@ -428,3 +428,50 @@ async fn without_a_cnmi_list_the_fixed_settings_are_tried_in_turn() {
     let info = bring_up(&m, &config(None)).await.expect("comes up");
     assert!(!info.status_reports);
 }
+
+// ---- 4. Registration on one domain only.
+
+#[tokio::test(start_paused = true)]
+async fn denied_on_cs_and_registered_on_eps_is_registered() {
+    // A data-only SIM: CS denied, EPS registered (from the second poll on).
+    let (m, _, _) = modem(|l| match l.cmd {
+        "AT+CREG?" => Some(answer(&["+CREG: 0,3"])),
+        "AT+CEREG?" if l.nth == 1 => Some(answer(&["+CEREG: 0,2"])),
+        _ => None,
+    });
+    let info = bring_up(&m, &config(None))
+        .await
+        .expect("registered on EPS");
+    assert_eq!(info.registration, "registered, home network");
+}
+
+#[tokio::test(start_paused = true)]
+async fn denied_everywhere_fails_at_once_and_denied_on_one_waits_for_the_timeout() {
+    let cases: &[(&str, &str, bool, &str)] = &[
+        // Both denied, or CS denied on a modem without EPS: no point waiting.
+        ("+CREG: 0,3", "+CEREG: 0,3", true, "registration denied"),
+        ("+CREG: 0,3", "", true, "registration denied"),
+        // CS denied, EPS still searching: wait, then say both.
+        (
+            "+CREG: 0,3",
+            "+CEREG: 0,2",
+            false,
+            "CS: registration denied, EPS: not registered, searching",
+        ),
+    ];
+    for &(creg, cereg, at_once, want) in cases {
+        let (m, _, start) = modem(move |l| match l.cmd {
+            "AT+CREG?" => Some(answer(&[creg])),
+            "AT+CEREG?" if cereg.is_empty() => Some(ERROR.into()),
+            "AT+CEREG?" => Some(answer(&[cereg])),
+            _ => None,
+        });
+        let err = bring_up(&m, &config(None))
+            .await
+            .expect_err("not registered");
+        assert!(matches!(err, BringUpError::NotRegistered(_)), "{err:?}");
+        assert_eq!(err.to_string(), format!("not registered: {want}"));
+        let waited = start.elapsed() >= secs(5);
+        assert_eq!(waited, !at_once, "{creg} {cereg:?}: {:?}", start.elapsed());
+    }
+}
