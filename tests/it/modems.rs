@@ -93,6 +93,48 @@ fn a_pin_is_entered_and_a_wrong_pin_is_never_tried_twice() {
 }
 
 #[test]
+fn a_sim_and_an_sms_service_still_starting_are_waited_for() {
+    let dir = tempdir();
+    // After every power-up: +CPIN: NOT READY (and SIM busy to the PIN) for 2 s, SMS commands
+    // +CMS ERROR: 314 for 4 s — what EC2x and SIM800 modems do before "SMS Ready".
+    let sim = Sim::start(
+        dir.path(),
+        "slow",
+        &[
+            "--pin",
+            "1234",
+            "--sim-busy-ms",
+            "2000",
+            "--sms-busy-ms",
+            "4000",
+        ],
+    );
+    let d = Daemon::start_modems(dir.path(), &[(&sim, "pin = \"1234\"")], "");
+    d.wait_modem("m0", "ready", |m| m["state"] == "ready");
+    // A restart: the next bring-up meets both starting, whatever the timing of the first.
+    assert_eq!(sim.control(json!({"op": "reboot"}))["ok"], true);
+    wait_for("the daemon to see the restart", LONG, || {
+        d.all_logs().contains("modem rebooted").then_some(())
+    });
+    let m = d.wait_modem("m0", "ready again", |m| m["state"] == "ready");
+    assert_eq!(m["status_reports"], true, "indications set up: {m}");
+    // Waited for, not failed and retried: no bring-up gave up on the SIM or SMS, and the
+    // PIN was neither rejected nor left unconfirmed.
+    let logs = d.all_logs();
+    for never in [
+        "SIM not ready",
+        "SMS service not ready",
+        "rejected",
+        "unconfirmed",
+    ] {
+        assert!(!logs.contains(never), "{never:?} in the daemon's log");
+    }
+    let id = d.send("+33612345678", "after a slow start", json!({}));
+    d.wait_state(&id, "sent", LONG);
+    assert_eq!(sim.wait_received(1, LONG)[0].text, "after a slow start");
+}
+
+#[test]
 fn a_pin_entry_that_got_no_answer_is_not_made_again_until_a_restart() {
     let dir = tempdir();
     // The modem hangs right after answering AT+CPIN? (the ninth command it answers: AT,
