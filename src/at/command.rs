@@ -55,6 +55,15 @@ fn query(name: &str) -> String {
     )
 }
 
+fn test(name: &str) -> String {
+    let mut buf = [0u8; 32];
+    built(
+        CommandBuilder::create_test(&mut buf, true)
+            .named(name)
+            .finish_with(b""),
+    )
+}
+
 fn execute(name: &str) -> String {
     let mut buf = [0u8; 32];
     built(
@@ -165,6 +174,9 @@ pub enum PinState {
     Ready,
     SimPin,
     SimPuk,
+    /// `NOT READY`: not in 27.007 §8.3, but what EC2x, SIM7600 and u-blox modems answer while
+    /// the SIM is still starting after power-up (and some when there is no SIM at all).
+    NotReady,
     /// Anything else (`PH-SIM PIN`, `SIM PIN2`, ...), verbatim.
     Other(String),
 }
@@ -177,6 +189,7 @@ pub fn parse_pin_state(lines: &[String]) -> Option<PinState> {
         "READY" => PinState::Ready,
         "SIM PIN" => PinState::SimPin,
         "SIM PUK" => PinState::SimPuk,
+        "NOT READY" => PinState::NotReady,
         _ => PinState::Other(state.to_string()),
     })
 }
@@ -202,6 +215,15 @@ impl Domain {
             Domain::Cs => "+CREG",
             Domain::Gprs => "+CGREG",
             Domain::Eps => "+CEREG",
+        }
+    }
+
+    /// The domain in words: `CS`, `GPRS`, `EPS`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Domain::Cs => "CS",
+            Domain::Gprs => "GPRS",
+            Domain::Eps => "EPS",
         }
     }
 }
@@ -281,10 +303,116 @@ pub fn pdu_mode() -> Command {
     Command::new(CommandSpec::plain(set_ints("+CMGF", &[0])))
 }
 
-/// `AT+CNMI=<mode>,<mt>,<bm>,<ds>,<bfr>` (27.005 §3.4.1): how new messages and status reports
-/// are indicated.
-pub fn new_message_indications(params: [i32; 5]) -> Command {
-    Command::new(CommandSpec::plain(set_ints("+CNMI", &params)))
+/// `AT+CNMI=<mode>,<mt>,<bm>,<ds>[,<bfr>]` (27.005 §3.4.1): how new messages and status
+/// reports are indicated.
+pub fn new_message_indications(params: &[i32]) -> Command {
+    Command::new(CommandSpec::plain(set_ints("+CNMI", params)))
+}
+
+/// `AT+CNMI=?` (27.005 §3.4.1): the values the modem supports for each `+CNMI` parameter.
+pub fn supported_indications() -> Command {
+    Command::new(CommandSpec::prefixed(test("+CNMI"), "+CNMI:"))
+}
+
+/// The values a test command (`AT<name>=?`) lists for each of its parameters, in order:
+/// `+CNMI: (0-3),(0-3),(0,2),(0-2),(0,1)` gives `[[0,1,2,3], [0,1,2,3], [0,2], [0,1,2], [0,1]]`.
+/// A parameter is a parenthesised list of values and ranges, or one bare value or range; an
+/// empty list `()` is a parameter without values. `None` when the line is missing or any
+/// part does not parse (a quoted string, a range above 255, unbalanced parentheses): the
+/// caller then falls back to what it would do without the answer.
+pub fn parse_supported(lines: &[String], prefix: &str) -> Option<Vec<Vec<u16>>> {
+    let rest = lines
+        .iter()
+        .find_map(|l| l.trim().strip_prefix(prefix))?
+        .trim();
+    if rest.is_empty() {
+        return None;
+    }
+    // Split on the commas between parameters, not those inside a list.
+    let mut params = Vec::new();
+    let (mut depth, mut start) = (0u8, 0usize);
+    for (i, c) in rest.char_indices() {
+        match c {
+            '(' if depth == 0 => depth = 1,
+            ')' if depth == 1 => depth = 0,
+            '(' | ')' => return None,
+            ',' if depth == 0 => {
+                params.push(rest.get(start..i)?);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if depth != 0 {
+        return None;
+    }
+    params.push(rest.get(start..)?);
+    params.into_iter().map(parse_value_list).collect()
+}
+
+/// `(0-2,5)`, `(0,1)`, `()`, `3` or `0-3` → the values, ascending.
+fn parse_value_list(param: &str) -> Option<Vec<u16>> {
+    let param = param.trim();
+    let inner = match param.strip_prefix('(') {
+        Some(open) => open.strip_suffix(')')?,
+        None if param.is_empty() => return None,
+        None => param,
+    };
+    let mut values = Vec::new();
+    for item in inner.split(',').map(str::trim) {
+        if item.is_empty() {
+            // `()`: no values; `(0,,1)`: not a list we understand.
+            if inner.trim().is_empty() {
+                break;
+            }
+            return None;
+        }
+        let (lo, hi): (u16, u16) = match item.split_once('-') {
+            Some((lo, hi)) => (lo.trim().parse().ok()?, hi.trim().parse().ok()?),
+            None => {
+                let v = item.parse().ok()?;
+                (v, v)
+            }
+        };
+        if lo > hi || hi > 255 {
+            return None;
+        }
+        values.extend(lo..=hi);
+    }
+    values.sort_unstable();
+    values.dedup();
+    Some(values)
+}
+
+/// The `AT+CNMI` values to set, chosen from what `AT+CNMI=?` listed (see
+/// [`parse_supported`]); `None` when the modem lacks what otpgate needs, and the caller
+/// falls back to fixed settings. Each parameter takes the first of these the modem lists:
+/// - `<mode>` 2 (buffer indications while the link is busy, then flush), 1 (discard them
+///   then), 3 (in-band);
+/// - `<mt>` 1 (`+CMTI` for a stored SMS), 3 (`+CMT` for class 3, `+CMTI` for the rest);
+/// - `<bm>` 0 (no cell broadcast);
+/// - `<ds>` with `status_reports` 1 (`+CDS`), 2 (`+CDSI`, stored), else 0; without, 0;
+/// - `<bfr>` 0 (flush buffered indications), 1 — when the modem has a fifth parameter.
+pub fn choose_indications(supported: &[Vec<u16>], status_reports: bool) -> Option<Vec<i32>> {
+    let ds: &[u16] = if status_reports { &[1, 2, 0] } else { &[0] };
+    let wanted: [&[u16]; 5] = [&[2, 1, 3], &[1, 3], &[0], ds, &[0, 1]];
+    if supported.len() < 4 {
+        return None;
+    }
+    supported
+        .iter()
+        .zip(wanted)
+        .map(|(have, want)| {
+            want.iter()
+                .find(|v| have.contains(v))
+                .map(|v| i32::from(*v))
+        })
+        .collect()
+}
+
+/// Whether `AT+CNMI` values route status reports to us (`<ds>` 1 or 2).
+pub fn indications_route_reports(params: &[i32]) -> bool {
+    matches!(params.get(3), Some(1 | 2))
 }
 
 /// `AT+CMGS=<length>` (27.005 §3.5.1, PDU mode): prompt, PDU, Ctrl-Z, `+CMGS: <mr>`.
@@ -416,10 +544,11 @@ mod tests {
         assert_eq!(pdu_mode().spec.text, "AT+CMGF=0");
         assert_eq!(send_pdu(23).spec.text, "AT+CMGS=23");
         assert_eq!(
-            new_message_indications([2, 1, 0, 1, 0]).spec.text,
+            new_message_indications(&[2, 1, 0, 1, 0]).spec.text,
             "AT+CNMI=2,1,0,1,0"
         );
         assert_eq!(registration(Domain::Eps).spec.text, "AT+CEREG?");
+        assert_eq!(supported_indications().spec.text, "AT+CNMI=?");
         assert_eq!(identity(Identity::Imei).spec.text, "AT+CGSN");
         let pin = enter_pin("1234");
         assert_eq!(pin.spec.text, "AT+CPIN=\"1234\"");
@@ -476,6 +605,111 @@ mod tests {
         assert_eq!(bare_value("SIMCOM_Ltd"), "SIMCOM_Ltd");
     }
 
+    #[test]
+    fn pin_states() {
+        let cases: &[(&str, Option<PinState>)] = &[
+            ("+CPIN: READY", Some(PinState::Ready)),
+            ("+CPIN: NOT READY", Some(PinState::NotReady)),
+            ("+CPIN: \"NOT READY\"", Some(PinState::NotReady)),
+            ("+CPIN: SIM PUK", Some(PinState::SimPuk)),
+            (
+                "+CPIN: PH-SIM PIN",
+                Some(PinState::Other("PH-SIM PIN".into())),
+            ),
+            ("+CSQ: 20,99", None),
+        ];
+        for (line, want) in cases {
+            assert_eq!(&parse_pin_state(&lines(&[line])), want, "{line}");
+        }
+    }
+
+    #[test]
+    fn supported_values_of_a_test_command() {
+        let all = |n: u16| (0..=n).collect::<Vec<u16>>();
+        let cases: &[(&str, Option<Vec<Vec<u16>>>)] = &[
+            // Quectel EC2x, SIMCom SIM800.
+            (
+                "+CNMI: (0-3),(0-3),(0,2),(0-2),(0,1)",
+                Some(vec![all(3), all(3), vec![0, 2], all(2), all(1)]),
+            ),
+            // Huawei lists every value; spaces are allowed.
+            (
+                "+CNMI: (0,1,2), (0,1,2,3), (0,2), (0,1,2), (0,1)",
+                Some(vec![all(2), all(3), vec![0, 2], all(2), all(1)]),
+            ),
+            // Mixed values and ranges, out of order; bare values; an empty list.
+            (
+                "+CNMI: (2,0-1),1,(),(0-2),(1)",
+                Some(vec![all(2), vec![1], vec![], all(2), vec![1]]),
+            ),
+            (
+                "+CNMI: (0-3),(0-3),(0,2),(0-2)",
+                Some(vec![all(3), all(3), vec![0, 2], all(2)]),
+            ),
+            ("+CNMI: (0-3),(0-3", None),
+            ("+CNMI: (0-3)),(0-3)", None),
+            ("+CNMI: ((0-3)),(0-3)", None),
+            ("+CNMI: (3-0),(0-3)", None),
+            ("+CNMI: (0-300),(0-3)", None),
+            ("+CNMI: (0,,1),(0-3)", None),
+            ("+CNMI: (\"SM\"),(0-3)", None),
+            ("+CNMI: (0-3),,(0-3)", None),
+            ("+CNMI:", None),
+            ("+CMGF: (0,1)", None),
+        ];
+        for (line, want) in cases {
+            assert_eq!(&parse_supported(&lines(&[line]), "+CNMI:"), want, "{line}");
+        }
+    }
+
+    #[test]
+    fn indications_are_chosen_from_what_the_modem_supports() {
+        let ranges = |line: &str| parse_supported(&lines(&[line]), "+CNMI:").unwrap();
+        let cases: &[(&str, bool, Option<&[i32]>)] = &[
+            (
+                "+CNMI: (0-3),(0-3),(0,2),(0-2),(0,1)",
+                true,
+                Some(&[2, 1, 0, 1, 0]),
+            ),
+            (
+                "+CNMI: (0-3),(0-3),(0,2),(0-2),(0,1)",
+                false,
+                Some(&[2, 1, 0, 0, 0]),
+            ),
+            // No mode 2, no +CDS: mode 1 and stored reports (+CDSI).
+            (
+                "+CNMI: (0,1),(0-3),(0,2),(0,2),(0,1)",
+                true,
+                Some(&[1, 1, 0, 2, 0]),
+            ),
+            // No status reports at all: set up without them.
+            (
+                "+CNMI: (0-2),(0-3),(0),(0),(0,1)",
+                true,
+                Some(&[2, 1, 0, 0, 0]),
+            ),
+            // mt 3 when 1 is missing; bfr 1 when 0 is; a modem with four parameters.
+            (
+                "+CNMI: (2),(0,2,3),(0),(1),(1)",
+                true,
+                Some(&[2, 3, 0, 1, 1]),
+            ),
+            ("+CNMI: (0-2),(0-3),(0),(0-2)", true, Some(&[2, 1, 0, 1])),
+            // Nothing usable for <mt>, or <mode> 0 only: the fixed fallbacks decide.
+            ("+CNMI: (0-2),(0,2),(0),(0-2),(0,1)", true, None),
+            ("+CNMI: (0),(0-3),(0),(0-2),(0,1)", true, None),
+            ("+CNMI: (0-2),(0-3),(0)", true, None),
+        ];
+        for (line, reports, want) in cases {
+            let got = choose_indications(&ranges(line), *reports);
+            assert_eq!(got.as_deref(), *want, "{line} reports={reports}");
+        }
+        assert!(indications_route_reports(&[2, 1, 0, 1, 0]));
+        assert!(indications_route_reports(&[1, 1, 0, 2, 0]));
+        assert!(!indications_route_reports(&[2, 1, 0, 0, 0]));
+        assert!(!indications_route_reports(&[2, 1, 0]));
+    }
+
     proptest::proptest! {
         #[test]
         fn parsers_never_panic(s in "\\PC{0,40}") {
@@ -486,6 +720,8 @@ mod tests {
             let _ = parse_pin_state(&l);
             let _ = parse_operator(&l);
             let _ = bare_value(&s);
+            let _ = parse_supported(&[format!("+CNMI:{s}")], "+CNMI:")
+                .and_then(|v| choose_indications(&v, true));
         }
     }
 }

@@ -6,26 +6,66 @@
 //! 2. `AT` until it answers (three short tries), then `ATZ` (known profile), `ATE0` (echo off;
 //!    we cope either way) and `AT+CMEE=1` (numeric error values, 27.007 §9.1).
 //! 3. Identity: `+CGMI`, `+CGMM`, `+CGMR`, `+CGSN` (27.007 §5); none is required.
-//! 4. SIM: `AT+CPIN?` (27.007 §8.3). The configured PIN is entered once; a rejected PIN is never
-//!    tried again — three wrong PINs lock the SIM behind its PUK — so the caller remembers
-//!    [`BringUpError::PinRejected`] and stops passing the PIN. Then `+CIMI` and `+CCID`.
-//! 5. Network: `AT+CREG?` / `AT+CEREG?` polled until registered (home, roaming or SMS-only)
-//!    or the registration timeout; `AT+CSQ` and `AT+COPS?` for the operator's view.
+//! 4. SIM: `AT+CPIN?` (27.007 §8.3), asked again every 500 ms (`POLL`) while the SIM is
+//!    still starting — `+CPIN: NOT READY` (what modems answer for a moment after power-up)
+//!    or `+CME ERROR: 14` (SIM busy, §9.2) — for up to 15 s (`SIM_READY_TIMEOUT`), then
+//!    [`BringUpError::Sim`] saying what it still answered. Then the PIN if the SIM asks for it
+//!    (the rule below), then `+CIMI` and `+CCID`.
+//! 5. Network: `AT+CREG?` and `AT+CEREG?` polled until either domain is registered (home,
+//!    roaming or SMS-only) or the registration timeout. "Registration denied" ends the wait
+//!    early only when every domain that answers says so: a data-only SIM is denied on CS
+//!    (`+CREG: 0,3`) and registered on EPS (`+CEREG: 0,1`). `AT+CSQ` and `AT+COPS?` for the
+//!    operator's view.
 //! 6. SMS: `AT+CMGF=0` (PDU mode: the only mode that carries UCS-2 and concatenation
 //!    reliably across vendors) and `AT+CNMI` so new SMS are announced (`+CMTI`) and status
-//!    reports routed to us (`+CDS`), with fallbacks for modems that refuse some values.
+//!    reports routed to us (`+CDS`). The `AT+CNMI` values are chosen from the modem's own
+//!    `AT+CNMI=?` list ([`command::choose_indications`]), then fixed combinations follow
+//!    for modems whose list is missing or wrong. Modems refuse SMS commands with a busy error
+//!    (`+CMS ERROR: 314`, SIM busy) until their SMS service is up, a while after the SIM:
+//!    a command answered with an error of class [`ErrorClass::Busy`] is asked again every
+//!    `POLL` for up to 10 s (`SMS_READY_TIMEOUT`, one budget for the whole step); still
+//!    busy then, bring-up fails ([`BringUpError::SmsNotReady`]) rather than run without
+//!    indications until the next bring-up. Any other refusal of one `AT+CNMI` setting moves
+//!    on to the next; when all are refused the modem runs without indications (and says so).
+//!
+//! # The SIM PIN rule
+//! A SIM blocks after three wrong PINs, so the configured PIN is entered only while no attempt
+//! can have been spent without our knowing:
+//! - `+CME ERROR: 16` (incorrect password) or `12` (PUK required) is a definite rejection:
+//!   [`BringUpError::PinRejected`]; the caller remembers it (across restarts) and stops
+//!   passing the PIN. So is a SIM that still asks for its PIN `SIM_READY_TIMEOUT` after the
+//!   modem answered `OK` to the entry (it is asked every `POLL` meanwhile: some modems report
+//!   the old state for a moment): the modem took the PIN and the SIM did not open.
+//! - SIM busy (`+CME ERROR: 14`, an error of class [`ErrorClass::Busy`]) means the SIM did
+//!   not look at the PIN, so no attempt was spent: bring-up waits `POLL`, reads `+CPIN?`
+//!   again (the SIM may have opened, or want its PUK) and enters the PIN again while it still
+//!   asks for it, until `SIM_READY_TIMEOUT`. Still busy then, the bring-up fails with
+//!   [`BringUpError::Sim`]: nothing was spent, so the next bring-up may try again.
+//! - Anything else — no answer in time, a restart or a closed port in the middle, an error we
+//!   cannot read as one of the above — leaves it unknown whether the SIM counted an attempt:
+//!   [`BringUpError::PinUnconfirmed`]. The PIN is not entered again in this bring-up, and
+//!   the caller must not pass it to another one before the SIM is seen unlocked (or an
+//!   operator restarts the daemon), but it is not remembered as rejected: it may be right.
+//!   When the modem answered with an error, `+CPIN?` is read first: a SIM that opened
+//!   anyway is a success, one that wants its PUK is [`BringUpError::PukRequired`]. (A modem
+//!   that refused `AT+CMEE=1` answers a wrong PIN with a plain `ERROR` too: unconfirmed, so
+//!   such a modem may try a wrong PIN once per start of the daemon.)
+//! - `+CME ERROR: 10` (no SIM) is [`BringUpError::NoSim`]: nothing to unlock.
 
 use super::{AtError, ModemHandle};
 use crate::at::command::{self, Command, Domain, Identity, PinState};
-use crate::at::ErrorCode;
+use crate::at::{ErrorClass, ErrorCode};
 use serde::Serialize;
 use std::time::Duration;
 use tokio::time::Instant;
 
+#[cfg(test)]
+mod tests;
+
 /// What bring-up needs from the configuration.
 #[derive(Debug, Clone)]
 pub struct BringUpConfig {
-    /// The SIM PIN; `None` once it was rejected.
+    /// The SIM PIN; `None` once it was rejected (or its entry went unconfirmed).
     pub pin: Option<String>,
     pub registration_timeout: Duration,
     /// Route status reports to us (`+CDS`).
@@ -42,6 +82,12 @@ pub enum BringUpError {
     PinRequired,
     #[error("SIM PIN rejected (not tried again: a SIM locks after three wrong PINs)")]
     PinRejected,
+    /// The PIN entry got no answer we can read as accepted or rejected (see the module docs).
+    #[error(
+        "SIM PIN entry unconfirmed ({0}); not entered again until the SIM is seen unlocked \
+         or otpgate restarts (a SIM locks after three wrong PINs)"
+    )]
+    PinUnconfirmed(String),
     #[error("SIM PUK required")]
     PukRequired,
     #[error("no SIM")]
@@ -50,6 +96,9 @@ pub enum BringUpError {
     Sim(String),
     #[error("not registered: {0}")]
     NotRegistered(String),
+    /// The SMS service stayed busy (`+CMS ERROR: 314` and the like) past its deadline.
+    #[error("SMS service not ready: {0}")]
+    SmsNotReady(String),
     #[error("{0}")]
     At(#[from] AtError),
 }
@@ -73,8 +122,12 @@ pub struct ModemInfo {
     pub status_reports: bool,
 }
 
-/// How long to wait for the SIM after the PIN (it reads its files first).
+/// How long the SIM may take to start (`+CPIN: NOT READY`, SIM busy), and to open after the
+/// PIN (it reads its files first).
 const SIM_READY_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long the SMS service may stay busy once the SIM is ready (SIMCom's "SMS Ready" and
+/// Quectel's "+QIND: SMS DONE" come a few seconds after the SIM).
+const SMS_READY_TIMEOUT: Duration = Duration::from_secs(10);
 const POLL: Duration = Duration::from_millis(500);
 const SYNC_TRIES: usize = 3;
 const SYNC_TIMEOUT: Duration = Duration::from_millis(1500);
@@ -110,8 +163,11 @@ pub async fn bring_up(
     if let Ok(lines) = modem.command(command::operator()).await {
         info.operator = command::parse_operator(&lines);
     }
-    modem.command(command::pdu_mode()).await?;
-    info.status_reports = indications(modem, config.status_reports).await;
+    let sms_deadline = Instant::now() + SMS_READY_TIMEOUT;
+    while_busy(modem, command::pdu_mode(), sms_deadline)
+        .await
+        .map_err(sms_error)?;
+    info.status_reports = indications(modem, config.status_reports, sms_deadline).await?;
     Ok(info)
 }
 
@@ -145,77 +201,165 @@ pub async fn bare(modem: &ModemHandle, cmd: Command) -> Option<String> {
     (!value.is_empty()).then_some(value)
 }
 
-/// `AT+CPIN?`, asked again while the SIM is busy reading its files.
+/// `AT+CPIN?`, asked again while the SIM is still starting (`+CPIN: NOT READY`, SIM busy),
+/// for up to `SIM_READY_TIMEOUT`. Never answers [`PinState::NotReady`].
 pub async fn pin_state(modem: &ModemHandle) -> Result<PinState, BringUpError> {
-    let deadline = Instant::now() + SIM_READY_TIMEOUT;
+    pin_state_until(modem, Instant::now() + SIM_READY_TIMEOUT).await
+}
+
+/// [`pin_state`] with its own deadline; still starting at `deadline` is [`BringUpError::Sim`].
+async fn pin_state_until(modem: &ModemHandle, deadline: Instant) -> Result<PinState, BringUpError> {
+    let started = Instant::now();
     loop {
-        match modem.command(command::pin_state()).await {
-            Ok(lines) => {
-                return command::parse_pin_state(&lines)
-                    .ok_or_else(|| BringUpError::Sim("unreadable +CPIN answer".into()))
-            }
+        let starting = match modem.command(command::pin_state()).await {
+            Ok(lines) => match command::parse_pin_state(&lines) {
+                Some(PinState::NotReady) => "+CPIN: NOT READY".to_string(),
+                Some(state) => return Ok(state),
+                None => return Err(BringUpError::Sim("unreadable +CPIN answer".into())),
+            },
             Err(AtError::Failed { code, .. }) => match sim_error(&code) {
-                // SIM busy (still reading its files): ask again.
-                None if Instant::now() < deadline => tokio::time::sleep(POLL).await,
-                None => return Err(BringUpError::Sim("SIM busy".into())),
+                None => code.to_string(),
                 Some(e) => return Err(e),
             },
             Err(e) => return Err(e.into()),
+        };
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(BringUpError::Sim(format!(
+                "still {starting} after {} s (a SIM still starting, or none inserted)",
+                now.duration_since(started).as_secs()
+            )));
         }
+        tokio::time::sleep(POLL.min(deadline - now)).await;
     }
 }
 
 /// The bring-up error an error value means for the SIM; `None` for "busy, ask again".
 fn sim_error(code: &ErrorCode) -> Option<BringUpError> {
+    if code.class() == ErrorClass::Busy {
+        return None;
+    }
     Some(match code.code() {
         Some(10 | 310) => BringUpError::NoSim,
         Some(11 | 311) => BringUpError::PinRequired,
         Some(12 | 316) => BringUpError::PukRequired,
-        Some(14 | 314) => return None,
         _ => BringUpError::Sim(code.to_string()),
     })
 }
 
-/// Enters the PIN once if the SIM asks for it and `config` has one; waits for the SIM.
+/// What an error answer to `AT+CPIN="<pin>"` says about the PIN (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PinEntry {
+    /// Incorrect password, or the SIM now wants its PUK: the PIN is wrong.
+    Rejected,
+    /// The SIM did not look at it: no attempt spent.
+    Busy,
+    NoSim,
+    /// We cannot tell whether the SIM counted an attempt.
+    Unconfirmed,
+}
+
+fn pin_entry(code: &ErrorCode) -> PinEntry {
+    match code {
+        ErrorCode::Cme(_) | ErrorCode::Cms(_) if code.class() == ErrorClass::Busy => PinEntry::Busy,
+        ErrorCode::Cme(_) => match code.code() {
+            Some(16 | 12) => PinEntry::Rejected,
+            Some(10) => PinEntry::NoSim,
+            _ => PinEntry::Unconfirmed,
+        },
+        ErrorCode::Cms(_) => match code.code() {
+            Some(316) => PinEntry::Rejected,
+            Some(310) => PinEntry::NoSim,
+            _ => PinEntry::Unconfirmed,
+        },
+        _ => PinEntry::Unconfirmed,
+    }
+}
+
+/// Enters the PIN if the SIM asks for it and `config` has one — by the rule of the module
+/// docs — and waits for the SIM to open.
 pub async fn unlock_sim(modem: &ModemHandle, config: &BringUpConfig) -> Result<(), BringUpError> {
-    match pin_state(modem).await? {
+    let deadline = Instant::now() + SIM_READY_TIMEOUT;
+    match pin_state_until(modem, deadline).await? {
         PinState::Ready => return Ok(()),
-        PinState::SimPuk => return Err(BringUpError::PukRequired),
-        PinState::Other(s) => return Err(BringUpError::Sim(s)),
         PinState::SimPin => {}
+        other => return Err(locked(other)),
     }
     let Some(pin) = &config.pin else {
         return Err(BringUpError::PinRequired);
     };
-    match modem.command(command::enter_pin(pin)).await {
-        Ok(_) => {}
-        Err(AtError::Failed { code, .. }) if matches!(code.code(), Some(16) | Some(12)) => {
-            return Err(BringUpError::PinRejected)
+    loop {
+        let code = match modem.command(command::enter_pin(pin)).await {
+            Ok(_) => break,
+            Err(AtError::Failed { code, .. }) => code,
+            // The modem may or may not have passed the PIN to the SIM.
+            Err(e) => return Err(BringUpError::PinUnconfirmed(e.to_string())),
+        };
+        match pin_entry(&code) {
+            PinEntry::Rejected => return Err(BringUpError::PinRejected),
+            PinEntry::NoSim => return Err(BringUpError::NoSim),
+            PinEntry::Busy if Instant::now() >= deadline => {
+                return Err(BringUpError::Sim(format!(
+                    "SIM busy for {} s, the PIN could not be entered ({code})",
+                    SIM_READY_TIMEOUT.as_secs()
+                )))
+            }
+            PinEntry::Busy => {
+                tracing::debug!(%code, "SIM busy at PIN entry; asking again");
+                tokio::time::sleep(POLL).await;
+                // Look before entering it again: the SIM may have opened, or locked.
+                match pin_state_until(modem, deadline).await? {
+                    PinState::Ready => return Ok(()),
+                    PinState::SimPin => continue,
+                    other => return Err(locked(other)),
+                }
+            }
+            PinEntry::Unconfirmed => {
+                tracing::warn!(%code, "SIM PIN entry failed; not entering it again");
+                // The modem answered: the SIM may have opened anyway, or locked.
+                return match pin_state_until(modem, deadline).await {
+                    Ok(PinState::Ready) => Ok(()),
+                    Ok(PinState::SimPuk) | Err(BringUpError::PukRequired) => {
+                        Err(BringUpError::PukRequired)
+                    }
+                    Err(BringUpError::NoSim) => Err(BringUpError::NoSim),
+                    _ => Err(BringUpError::PinUnconfirmed(code.to_string())),
+                };
+            }
         }
-        Err(AtError::Failed { code, .. }) => {
-            // An unexpected error from PIN entry still used up one of three tries.
-            tracing::warn!(%code, "SIM PIN entry failed; not trying again");
-            return Err(BringUpError::PinRejected);
-        }
-        Err(e) => return Err(e.into()),
     }
+    // The modem took the PIN: wait for the SIM to open.
     let deadline = Instant::now() + SIM_READY_TIMEOUT;
     loop {
-        match pin_state(modem).await? {
+        let state = pin_state_until(modem, deadline).await?;
+        let settled = Instant::now() >= deadline;
+        match state {
             PinState::Ready => return Ok(()),
-            PinState::SimPin => return Err(BringUpError::PinRejected),
+            PinState::SimPin if settled => return Err(BringUpError::PinRejected),
             PinState::SimPuk => return Err(BringUpError::PukRequired),
-            PinState::Other(_) if Instant::now() < deadline => tokio::time::sleep(POLL).await,
-            PinState::Other(s) => return Err(BringUpError::Sim(s)),
+            PinState::Other(s) if settled => return Err(BringUpError::Sim(s)),
+            // The old state for a moment, or PH-SIM and the like on the way.
+            _ => tokio::time::sleep(POLL).await,
         }
+    }
+}
+
+/// The error of a SIM state other than READY and SIM PIN.
+fn locked(state: PinState) -> BringUpError {
+    match state {
+        PinState::Ready | PinState::SimPin => BringUpError::Sim(format!("{state:?}")),
+        PinState::SimPuk => BringUpError::PukRequired,
+        PinState::NotReady => BringUpError::Sim("NOT READY".into()),
+        PinState::Other(s) => BringUpError::Sim(s),
     }
 }
 
 /// Polls registration until the modem can send; answers the state in words.
 async fn register(modem: &ModemHandle, timeout: Duration) -> Result<String, BringUpError> {
     let deadline = Instant::now() + timeout;
-    let mut last = None;
+    let mut last: Vec<(Domain, u8)> = Vec::new();
     loop {
+        let mut seen = Vec::new();
         for domain in [Domain::Cs, Domain::Eps] {
             // 2G/3G-only modems answer ERROR to +CEREG?: not a problem.
             let Ok(lines) = modem.command(command::registration(domain)).await else {
@@ -227,41 +371,112 @@ async fn register(modem: &ModemHandle, timeout: Duration) -> Result<String, Brin
             if command::is_registered(stat) {
                 return Ok(command::registration_text(stat).to_string());
             }
-            if stat == 3 {
-                return Err(BringUpError::NotRegistered(
-                    command::registration_text(stat).into(),
-                ));
-            }
-            last = Some(stat);
+            seen.push((domain, stat));
+        }
+        if !seen.is_empty() {
+            last = seen;
+        }
+        // Denied on every domain that answers: waiting will not change it. Denied on one
+        // only (a data-only SIM on CS), the others may still register.
+        if !last.is_empty() && last.iter().all(|(_, stat)| *stat == 3) {
+            return Err(BringUpError::NotRegistered(registration_words(&last)));
         }
         if Instant::now() >= deadline {
-            let why = last.map_or("no registration state", command::registration_text);
-            return Err(BringUpError::NotRegistered(why.into()));
+            return Err(BringUpError::NotRegistered(registration_words(&last)));
         }
         tokio::time::sleep(POLL.min(timeout)).await;
     }
 }
 
-/// `AT+CNMI`: mode 2 (buffer indications while the link is busy), mt 1 (`+CMTI` for stored
-/// SMS), bm 0, ds 1 (`+CDS` status reports) — with fallbacks, since modems differ in what they
-/// accept (mode 1; ds 2 = `+CDSI` stored reports). Answers whether reports are routed.
-async fn indications(modem: &ModemHandle, status_reports: bool) -> bool {
+/// "registration denied" when every domain says the same; "CS: registration denied, EPS:
+/// not registered, searching" when they differ.
+fn registration_words(seen: &[(Domain, u8)]) -> String {
+    match seen {
+        [] => "no registration state".into(),
+        [(_, first), rest @ ..] if rest.iter().all(|(_, s)| s == first) => {
+            command::registration_text(*first).into()
+        }
+        _ => seen
+            .iter()
+            .map(|(d, s)| format!("{}: {}", d.label(), command::registration_text(*s)))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+/// Runs `cmd`, again every `POLL` while the modem answers an error of class
+/// [`ErrorClass::Busy`] (SIM busy, SMS service reserved) and `deadline` has not passed.
+async fn while_busy(
+    modem: &ModemHandle,
+    cmd: Command,
+    deadline: Instant,
+) -> Result<Vec<String>, AtError> {
+    loop {
+        match modem.command(cmd.clone()).await {
+            Err(e) if is_busy(&e) && Instant::now() < deadline => {
+                tracing::debug!(error = %e, "modem busy; asking again");
+                tokio::time::sleep(POLL).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+fn is_busy(e: &AtError) -> bool {
+    e.code().is_some_and(|c| c.class() == ErrorClass::Busy)
+}
+
+/// An SMS set-up command that failed: still busy at the deadline is [`BringUpError::SmsNotReady`].
+fn sms_error(e: AtError) -> BringUpError {
+    if is_busy(&e) {
+        BringUpError::SmsNotReady(format!(
+            "still busy after {} s ({e})",
+            SMS_READY_TIMEOUT.as_secs()
+        ))
+    } else {
+        e.into()
+    }
+}
+
+/// `AT+CNMI`: the values chosen from `AT+CNMI=?` first, then fixed ones — mode 2 (buffer
+/// indications while the link is busy), mt 1 (`+CMTI` for stored SMS), bm 0, ds 1 (`+CDS`
+/// status reports), bfr 0, with mode 1 and ds 2 (`+CDSI` stored reports) for modems that
+/// refuse those. Answers whether reports are routed; busy past `deadline` is an error.
+async fn indications(
+    modem: &ModemHandle,
+    status_reports: bool,
+    deadline: Instant,
+) -> Result<bool, BringUpError> {
+    let mut tries: Vec<Vec<i32>> = Vec::new();
+    match while_busy(modem, command::supported_indications(), deadline).await {
+        Ok(lines) => {
+            let supported = command::parse_supported(&lines, "+CNMI:");
+            match supported.and_then(|s| command::choose_indications(&s, status_reports)) {
+                Some(params) => tries.push(params),
+                None => tracing::debug!(?lines, "no usable AT+CNMI=? answer; fixed settings"),
+            }
+        }
+        Err(e) if is_busy(&e) => return Err(sms_error(e)),
+        Err(e) => tracing::debug!(error = %e, "AT+CNMI=? failed; fixed settings"),
+    }
     let ds = i32::from(status_reports);
-    let tries = [
+    for fixed in [
         [2, 1, 0, ds, 0],
         [1, 1, 0, ds, 0],
         [2, 1, 0, 2 * ds, 0],
         [1, 1, 0, 2 * ds, 0],
-    ];
+    ] {
+        if !tries.iter().any(|t| t[..] == fixed[..]) {
+            tries.push(fixed.to_vec());
+        }
+    }
     for params in tries {
-        if modem
-            .command(command::new_message_indications(params))
-            .await
-            .is_ok()
-        {
-            return status_reports;
+        match while_busy(modem, command::new_message_indications(&params), deadline).await {
+            Ok(_) => return Ok(command::indications_route_reports(&params)),
+            Err(e) if is_busy(&e) => return Err(sms_error(e)),
+            Err(e) => tracing::debug!(error = %e, "AT+CNMI setting refused; trying the next"),
         }
     }
     tracing::warn!("the modem refused every AT+CNMI setting: no +CMTI/+CDS indications");
-    false
+    Ok(false)
 }

@@ -6,16 +6,26 @@
 //! PIN while the configuration still holds the rejected one. Only an HMAC of the PIN under the
 //! server key is stored; it also tells when the operator puts a new PIN in the configuration,
 //! which is then tried — once. A successful unlock forgets the rejection.
+//!
+//! An entry whose outcome is unknown (no answer, a restart in the middle: see
+//! [`crate::modem::bringup`]) may or may not have used up a try, and the PIN may be right:
+//! it is remembered for this run only, in memory, and the worker withholds the PIN until the
+//! SIM is seen unlocked — so a modem that never answers the entry cannot use up the three
+//! tries in three quick bring-ups. A restart of the daemon tries the PIN once more.
 
 use crate::store::{schema, Store, StoreError};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// The rejected-PIN memory; cheap to clone.
 #[derive(Clone)]
 pub struct Pins {
     store: Store,
     tree: sled::Tree,
+    /// Modem id → why its last PIN entry went unconfirmed (this run only).
+    unconfirmed: Arc<Mutex<HashMap<String, String>>>,
 }
 
 impl Pins {
@@ -23,6 +33,7 @@ impl Pins {
         Ok(Self {
             tree: store.tree(schema::MODEM_PINS)?,
             store,
+            unconfirmed: Arc::default(),
         })
     }
 
@@ -51,10 +62,29 @@ impl Pins {
         self.store.flush().await
     }
 
-    /// Forgets a rejection (the SIM took a PIN).
+    /// Forgets a rejection, and an unconfirmed entry (the SIM is unlocked).
     pub fn accepted(&self, modem: &str) {
         if let Err(e) = self.tree.remove(modem.as_bytes()) {
             tracing::warn!(modem, error = %e, "cannot clear a PIN rejection");
+        }
+        if let Ok(mut u) = self.unconfirmed.lock() {
+            u.remove(modem);
+        }
+    }
+
+    /// Remembers, for this run, that the PIN entry of `modem` went unconfirmed and why.
+    pub fn unconfirmed(&self, modem: &str, why: &str) {
+        if let Ok(mut u) = self.unconfirmed.lock() {
+            u.insert(modem.to_string(), why.to_string());
+        }
+    }
+
+    /// Why the PIN of `modem` is withheld after an unconfirmed entry in this run, if it is.
+    pub fn withheld(&self, modem: &str) -> Option<String> {
+        // A poisoned lock cannot tell: withhold, the safe side for the SIM.
+        match self.unconfirmed.lock() {
+            Ok(u) => u.get(modem).cloned(),
+            Err(_) => Some("unknown".into()),
         }
     }
 }
@@ -82,5 +112,23 @@ mod tests {
         );
         pins.accepted("m0");
         assert!(!pins.rejected("m0", "1234"));
+    }
+
+    #[tokio::test]
+    async fn an_unconfirmed_entry_is_withheld_for_this_run_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let pins = Pins::open(Store::open(dir.path()).unwrap()).unwrap();
+        assert_eq!(pins.withheld("m0"), None);
+        pins.unconfirmed("m0", "no answer");
+        assert_eq!(pins.withheld("m0").as_deref(), Some("no answer"));
+        assert_eq!(pins.withheld("m1"), None, "per modem");
+        assert!(!pins.rejected("m0", "1234"), "not a rejection");
+        pins.accepted("m0");
+        assert_eq!(pins.withheld("m0"), None, "the SIM opened");
+        pins.unconfirmed("m0", "no answer");
+        assert!(pins.tree.get("m0").unwrap().is_none(), "not stored");
+        // A new run (a new Pins on the same store) knows nothing of it.
+        let again = Pins::open(pins.store.clone()).unwrap();
+        assert_eq!(again.withheld("m0"), None);
     }
 }

@@ -50,11 +50,13 @@ pub(super) async fn run(
         Ok(port) => port,
         Err(e) => return End::Failed(ModemState::Offline, e.to_string()),
     };
+    // An entry that went unconfirmed earlier in this run withholds the PIN too.
+    let withheld = spec.pin.as_ref().and_then(|_| pool.pins.withheld(&spec.id));
     let engine_cancel = cancel.child_token();
     let _stop_engine = engine_cancel.clone().drop_guard();
     let (handle, mut urcs) = modem::spawn(port, spec.engine.clone(), engine_cancel);
     let cfg = BringUpConfig {
-        pin: if *pin_rejected {
+        pin: if *pin_rejected || withheld.is_some() {
             None
         } else {
             spec.pin.clone()
@@ -70,6 +72,16 @@ pub(super) async fn run(
                     tracing::error!(modem = %spec.id, error = %err, "cannot remember the PIN rejection");
                 }
             }
+            if let BringUpError::PinUnconfirmed(why) = &e {
+                pool.pins.unconfirmed(&spec.id, why);
+            }
+            // Withheld after an unconfirmed entry: keep saying why, not "PIN required".
+            let e = match (e, withheld) {
+                (BringUpError::PinRequired, Some(why)) if !*pin_rejected => {
+                    BringUpError::PinUnconfirmed(why)
+                }
+                (e, _) => e,
+            };
             return bring_up_failed(e, pin_rejected);
         }
     };
@@ -131,6 +143,7 @@ fn bring_up_failed(e: BringUpError, pin_rejected: &mut bool) -> End {
     };
     let state = match e {
         BringUpError::PinRejected
+        | BringUpError::PinUnconfirmed(_)
         | BringUpError::PinRequired
         | BringUpError::PukRequired
         | BringUpError::NoSim => ModemState::SimLocked,

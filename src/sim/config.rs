@@ -49,6 +49,9 @@ pub(super) struct Config {
     /// it reached the network.
     pub reboot_mid_cmgs: Option<(u64, bool)>,
     pub sim_present: bool,
+    /// How long the SIM, and the SMS service, take to start after power-up.
+    pub sim_busy: Duration,
+    pub sms_busy: Duration,
     pub reports: ReportConfig,
     pub sm_capacity: usize,
     pub preload: Vec<PreloadSms>,
@@ -93,6 +96,8 @@ impl Config {
             reboot_after: opts.reboot_after,
             reboot_mid_cmgs: opts.reboot_mid_cmgs.map(|n| (n, !opts.reboot_unsent)),
             sim_present: !opts.sim_absent,
+            sim_busy: Duration::from_millis(opts.sim_busy_ms),
+            sms_busy: Duration::from_millis(opts.sms_busy_ms),
             reports: ReportConfig {
                 delay: Duration::from_millis(opts.report_delay_ms),
                 default_status: opts.report_status,

@@ -10,6 +10,11 @@
 //! back at the network until a slot frees. `<ds>` 1 sends `+CDS: <length>` with the PDU, 2
 //! stores it ("SR" where the vendor has it, else "SM") and says `+CDSI: <mem>,<index>`,
 //! 0 drops it.
+//!
+//! After power-up the SIM may take a while to start (`--sim-busy-ms`) and the SMS service
+//! longer (`--sms-busy-ms`): meanwhile `+CPIN?` answers `+CPIN: NOT READY`, the PIN entry and
+//! the SIM's files `+CME ERROR: 14`, SMS commands `+CMS ERROR: 314` (TS 27.007 §9.2, TS
+//! 27.005 §3.2.5: SIM busy), and the SIM's `+CPIN:` line comes when it is done.
 
 use super::audio::{self, Audio, Ctx};
 use super::calls::Calls;
@@ -21,9 +26,9 @@ use super::machine::Effect;
 use super::pdu_out::{self, Coding, DeliverPart, Inbound, StatusReport};
 use super::reports::{Pending, Reports};
 use super::sms_store::{Mem, SmsStore, Stored, Summary};
-use super::syntax::Cmd;
+use super::syntax::{Cmd, Form};
 use std::collections::VecDeque;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Inbound parts the network holds at most; more are refused.
 const MAX_INBOUND: usize = 1024;
@@ -49,6 +54,10 @@ pub(super) struct Device {
     pub files: Files,
     inbound: VecDeque<(Instant, DeliverPart)>,
     next_ref: u8,
+    /// Until when the SIM is still starting (cleared, with its `+CPIN:` line, when done).
+    pub sim_busy_until: Option<Instant>,
+    /// Until when SMS commands are refused as busy.
+    pub sms_busy_until: Option<Instant>,
     /// Effects of commands (a call ended by ATH), collected by the machine.
     pub effects: Vec<Effect>,
 }
@@ -68,8 +77,12 @@ impl Device {
             files: Files::default(),
             inbound: VecDeque::new(),
             next_ref: 1,
+            sim_busy_until: None,
+            sms_busy_until: None,
             effects: Vec::new(),
         };
+        // The modem is on from the start: the SIM starts now.
+        dev.starts_at(cfg, cfg.clock.origin);
         for sms in &cfg.preload {
             match dev.encode(cfg, cfg.clock.origin, &sms.from, &sms.text, None, None) {
                 Ok(parts) => {
@@ -94,6 +107,9 @@ impl Device {
         after: &mut Vec<String>,
     ) -> Next {
         let name = cmd.name.as_str();
+        if let Some(next) = self.starting(now, cmd, lines) {
+            return next;
+        }
         match name {
             "+CPMS" | "+CMGR" | "+CMGL" | "+CMGD" => self.store.execute(&self.modem, cmd, lines),
             "D" | "H" | "A" | "+CHUP" | "+CLCC" | "+COLP" => {
@@ -110,6 +126,36 @@ impl Device {
             }
             _ if files::handles(cfg.vendor, name) => self.files.execute(now, cmd, lines),
             _ => commands::execute(&mut self.modem, &cfg.identity, cmd, lines, after),
+        }
+    }
+
+    /// The SIM and the SMS service start (again) once the modem talks at `at`.
+    pub(super) fn starts_at(&mut self, cfg: &Config, at: Instant) {
+        let until = |d: Duration| (!d.is_zero()).then(|| at + d);
+        self.sim_busy_until = until(cfg.sim_busy);
+        self.sms_busy_until = until(cfg.sms_busy);
+    }
+
+    /// What a command answers while the SIM or the SMS service is still starting; `None`
+    /// when it runs as usual.
+    fn starting(&self, now: Instant, cmd: &Cmd, lines: &mut Vec<String>) -> Option<Next> {
+        let busy = |until: Option<Instant>| until.is_some_and(|t| now < t);
+        let sim = self.modem.sim_present && busy(self.sim_busy_until);
+        let sms = sim || busy(self.sms_busy_until);
+        match (cmd.name.as_str(), cmd.form) {
+            ("+CPIN", Form::Query) if sim => {
+                lines.push("+CPIN: NOT READY".into());
+                Some(Next::Continue)
+            }
+            ("+CPIN", Form::Set(_)) | ("+CIMI" | "+CCID" | "+ICCID" | "^ICCID", _) if sim => {
+                Some(Next::Stop(Final::Cme(14)))
+            }
+            (
+                "+CMGF" | "+CNMI" | "+CPMS" | "+CMGS" | "+CMGR" | "+CMGL" | "+CMGD" | "+CSCA"
+                | "+CSMS" | "+CSMP" | "+CNMA",
+                _,
+            ) if sms => Some(Next::Stop(Final::Cms(314))),
+            _ => None,
         }
     }
 
@@ -130,14 +176,24 @@ impl Device {
         } else {
             [None, None]
         };
-        [self.calls.deadline(), self.audio.deadline()]
-            .into_iter()
-            .chain(network)
-            .flatten()
-            .min()
+        [
+            self.calls.deadline(),
+            self.audio.deadline(),
+            self.sim_busy_until,
+        ]
+        .into_iter()
+        .chain(network)
+        .flatten()
+        .min()
     }
 
     pub(super) fn tick(&mut self, cfg: &Config, now: Instant, ev: &mut Events) {
+        if self.sim_busy_until.is_some_and(|t| now >= t) {
+            self.sim_busy_until = None;
+            if self.modem.sim_present {
+                ev.urcs.push(cfg.vendor.sim_change_line(self.sim_state()));
+            }
+        }
         // A late tick may owe several steps of the call (answered, then hung up).
         for _ in 0..4 {
             let call_events = self.calls.tick(now);

@@ -238,3 +238,51 @@ fn the_sim_is_pulled_out_and_put_back() {
         ],
     );
 }
+
+#[test]
+fn a_sim_and_an_sms_service_that_take_a_while_to_start() {
+    let slow = Config {
+        pin: Some("1234".into()),
+        sim_busy: Duration::from_millis(500),
+        sms_busy: Duration::from_millis(800),
+        ..cfg()
+    };
+    run(
+        slow,
+        &[
+            (0, Feed(b"ATE0;+CMEE=1\r"), "ATE0;+CMEE=1\r\r\nOK\r\n"),
+            (
+                10,
+                Feed(b"AT+CPIN?\r"),
+                "\r\n+CPIN: NOT READY\r\n\r\nOK\r\n",
+            ),
+            (20, Feed(b"AT+CPIN=1234\r"), "\r\n+CME ERROR: 14\r\n"),
+            (30, Feed(b"AT+CIMI\r"), "\r\n+CME ERROR: 14\r\n"),
+            (40, Feed(b"AT+CMGF=0\r"), "\r\n+CMS ERROR: 314\r\n"),
+            (499, Tick, ""),
+            // Done starting: the SIM says so, and wants its PIN.
+            (500, Tick, "\r\n+CPIN: SIM PIN\r\n"),
+            (510, Feed(b"AT+CPIN=1234\r"), "\r\nOK\r\n"),
+            // The SMS service takes longer.
+            (520, Feed(b"AT+CNMI=?\r"), "\r\n+CMS ERROR: 314\r\n"),
+            (
+                800,
+                Feed(b"AT+CNMI=?\r"),
+                "\r\n+CNMI: (0-2),(0-3),(0,2),(0-2),(0,1)\r\n\r\nOK\r\n",
+            ),
+            (800, Feed(b"AT+CMGF=0\r"), "\r\nOK\r\n"),
+            // A reboot starts it all again once the modem has booted (100 ms): no +CPIN:
+            // among the boot lines, the SIM's line when it is done.
+            (900, Do(&reboot(true)), ""),
+            (1000, Tick, "\r\nRDY\r\n"),
+            (
+                1000,
+                Feed(b"ATE0;+CMEE=1;+CPIN?\r"),
+                "ATE0;+CMEE=1;+CPIN?\r\r\n+CPIN: NOT READY\r\n\r\nOK\r\n",
+            ),
+            (1000, Feed(b"AT+CMGF=0\r"), "\r\n+CMS ERROR: 314\r\n"),
+            (1500, Tick, "\r\n+CPIN: SIM PIN\r\n"),
+            (1800, Feed(b"AT+CMGF=0\r"), "\r\nOK\r\n"),
+        ],
+    );
+}

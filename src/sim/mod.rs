@@ -61,7 +61,12 @@
 //! mode only (text mode: `+CMS ERROR: 302`), reading marks REC UNREAD (0) as REC READ (1);
 //! an empty or out-of-range index is `+CMS ERROR: 321`; +CMGD flags 0-4.
 //!
-//! Faults: `--pin PIN`; `--sim-absent`; `--no-registration`; `--stop-after N` (hang);
+//! Faults: `--pin PIN`; `--sim-absent`; `--sim-busy-ms MS` (0): after power-up the SIM
+//! is still starting that long — `+CPIN?` answers `+CPIN: NOT READY`, the PIN entry, `+CIMI`
+//! and `+CCID` `+CME ERROR: 14`, SMS commands `+CMS ERROR: 314` — and says its `+CPIN:`
+//! line when done (not among the boot lines); `--sms-busy-ms MS` (0): SMS commands (any
+//! form, `=?` too) answer `+CMS ERROR: 314` that long after power-up; `--no-registration`;
+//! `--stop-after N` (hang);
 //! `--close-after N` (with `--reopen-after-ms MS`) (unplug, replug); `--reboot-after N`;
 //! `--reboot-mid-cmgs N` (with `--reboot-unsent`): the Nth PDU gets no +CMGS answer, the modem
 //! reboots (the SMS counts as sent unless `--reboot-unsent`); `--boot-ms MS` (300): after a

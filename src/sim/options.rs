@@ -77,6 +77,15 @@ pub struct SimOptions {
     /// The modem starts without a SIM (+CPIN: NOT INSERTED, +CME ERROR: 10).
     #[arg(long)]
     pub sim_absent: bool,
+    /// After power-up (start, reboot, replug) the SIM takes this long to start: +CPIN?
+    /// answers +CPIN: NOT READY, the PIN entry and +CIMI +CME ERROR: 14 (SIM busy), SMS
+    /// commands +CMS ERROR: 314; its +CPIN: line comes when it is done.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub sim_busy_ms: u64,
+    /// SMS commands answer +CMS ERROR: 314 (SIM busy) this long after power-up: the SMS
+    /// service comes up after the SIM ("SMS Ready").
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub sms_busy_ms: u64,
 
     /// The network's delay between a +CMGS that asked for a status report and the report.
     #[arg(long, value_name = "MS", default_value_t = 500)]
@@ -151,6 +160,8 @@ impl Default for SimOptions {
             reboot_mid_cmgs: None,
             reboot_unsent: false,
             sim_absent: false,
+            sim_busy_ms: 0,
+            sms_busy_ms: 0,
             report_delay_ms: 500,
             report_status: 0,
             report_status_to: Vec::new(),
@@ -255,8 +266,13 @@ mod tests {
             "--reboot-unsent",
             "--audio-link",
             "/tmp/a.tty",
+            "--sim-busy-ms",
+            "1500",
+            "--sms-busy-ms",
+            "4000",
         ])
         .unwrap();
+        assert_eq!((o.sim_busy_ms, o.sms_busy_ms), (1500, 4000));
         assert_eq!((o.vendor, o.report_status), (Vendor::Huawei, 0x41));
         assert_eq!(o.report_status_to[0].statuses, vec![0x20, 0]);
         assert_eq!(o.preload_sms[0].text, "hello: you");

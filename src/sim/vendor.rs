@@ -32,6 +32,8 @@ pub(super) enum SimState {
     Pin,
     Puk,
     Absent,
+    /// Still starting after power-up (`--sim-busy-ms`): no `+CPIN:` line yet.
+    Starting,
 }
 
 impl Vendor {
@@ -46,25 +48,28 @@ impl Vendor {
 
     /// The unsolicited lines once a (re)booted modem is up, in order.
     pub(super) fn boot_lines(self, sim: SimState) -> Vec<String> {
+        // A SIM still starting says nothing yet: its line comes when it is done.
         let cpin = match sim {
-            SimState::Ready => "+CPIN: READY",
-            SimState::Pin => "+CPIN: SIM PIN",
-            SimState::Puk => "+CPIN: SIM PUK",
-            SimState::Absent => "+CPIN: NOT INSERTED",
+            SimState::Ready => Some("+CPIN: READY"),
+            SimState::Pin => Some("+CPIN: SIM PIN"),
+            SimState::Puk => Some("+CPIN: SIM PUK"),
+            SimState::Absent => Some("+CPIN: NOT INSERTED"),
+            SimState::Starting => None,
         };
         let ready = sim == SimState::Ready;
         let mut lines: Vec<&str> = match self {
-            Vendor::Generic => vec!["RDY", cpin],
+            Vendor::Generic => ["RDY"].into_iter().chain(cpin).collect(),
             Vendor::Quectel => {
-                let mut l = vec!["RDY", "+CFUN: 1", cpin];
-                if sim != SimState::Absent {
+                let mut l: Vec<&str> = ["RDY", "+CFUN: 1"].into_iter().chain(cpin).collect();
+                if !matches!(sim, SimState::Absent | SimState::Starting) {
                     l.push("+QUSIM: 1");
                 }
                 l
             }
-            Vendor::Simcom => vec!["RDY", "+CFUN: 1", cpin],
+            Vendor::Simcom => ["RDY", "+CFUN: 1"].into_iter().chain(cpin).collect(),
             // Huawei sticks announce themselves with ^BOOT and the SIM with ^SIMST (1 valid,
             // 255 not present) rather than +CPIN.
+            Vendor::Huawei if sim == SimState::Starting => vec!["^BOOT:20121031,0,0,0,72"],
             Vendor::Huawei => vec!["^BOOT:20121031,0,0,0,72", self.simst(sim)],
         };
         match (self, ready) {
@@ -75,10 +80,12 @@ impl Vendor {
         lines.into_iter().map(String::from).collect()
     }
 
-    /// What the modem says when the SIM is pulled out (or comes back) while it runs.
+    /// What the modem says when the SIM is pulled out (or comes back, or is done starting)
+    /// while it runs.
     pub(super) fn sim_change_line(self, sim: SimState) -> String {
         match (self, sim) {
             (Vendor::Huawei, _) => self.simst(sim).to_string(),
+            (_, SimState::Starting) => "+CPIN: NOT READY".into(),
             (_, SimState::Absent) => "+CPIN: NOT INSERTED".into(),
             (_, SimState::Ready) => "+CPIN: READY".into(),
             (_, SimState::Pin) => "+CPIN: SIM PIN".into(),
@@ -152,6 +159,14 @@ mod tests {
                 Vendor::Huawei,
                 SimState::Ready,
                 &["^BOOT:20121031,0,0,0,72", "^SIMST:1"],
+            ),
+            (Vendor::Generic, SimState::Starting, &["RDY"]),
+            (Vendor::Quectel, SimState::Starting, &["RDY", "+CFUN: 1"]),
+            (Vendor::Simcom, SimState::Starting, &["RDY", "+CFUN: 1"]),
+            (
+                Vendor::Huawei,
+                SimState::Starting,
+                &["^BOOT:20121031,0,0,0,72"],
             ),
         ];
         for (vendor, sim, want) in cases {

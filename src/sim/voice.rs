@@ -179,6 +179,8 @@ impl Device {
         self.modem = Modem::power_up(cfg.pin.clone(), registers, present);
         self.store.power_up();
         self.files.power_up();
+        // It talks again once it has booted; the SIM starts from there.
+        self.starts_at(cfg, now + cfg.boot);
     }
 
     /// The `network` control op.
@@ -215,6 +217,7 @@ impl Device {
     pub(super) fn sim_state(&self) -> SimState {
         match (self.modem.sim_present, self.modem.lock) {
             (false, _) => SimState::Absent,
+            (true, _) if self.sim_busy_until.is_some() => SimState::Starting,
             (true, Lock::Ready) => SimState::Ready,
             (true, Lock::Pin) => SimState::Pin,
             (true, Lock::Puk) => SimState::Puk,

@@ -93,6 +93,83 @@ fn a_pin_is_entered_and_a_wrong_pin_is_never_tried_twice() {
 }
 
 #[test]
+fn a_sim_and_an_sms_service_still_starting_are_waited_for() {
+    let dir = tempdir();
+    // After every power-up: +CPIN: NOT READY (and SIM busy to the PIN) for 2 s, SMS commands
+    // +CMS ERROR: 314 for 4 s — what EC2x and SIM800 modems do before "SMS Ready".
+    let sim = Sim::start(
+        dir.path(),
+        "slow",
+        &[
+            "--pin",
+            "1234",
+            "--sim-busy-ms",
+            "2000",
+            "--sms-busy-ms",
+            "4000",
+        ],
+    );
+    let d = Daemon::start_modems(dir.path(), &[(&sim, "pin = \"1234\"")], "");
+    d.wait_modem("m0", "ready", |m| m["state"] == "ready");
+    // A restart: the next bring-up meets both starting, whatever the timing of the first.
+    assert_eq!(sim.control(json!({"op": "reboot"}))["ok"], true);
+    wait_for("the daemon to see the restart", LONG, || {
+        d.all_logs().contains("modem rebooted").then_some(())
+    });
+    let m = d.wait_modem("m0", "ready again", |m| m["state"] == "ready");
+    assert_eq!(m["status_reports"], true, "indications set up: {m}");
+    // Waited for, not failed and retried: no bring-up gave up on the SIM or SMS, and the
+    // PIN was neither rejected nor left unconfirmed.
+    let logs = d.all_logs();
+    for never in [
+        "SIM not ready",
+        "SMS service not ready",
+        "rejected",
+        "unconfirmed",
+    ] {
+        assert!(!logs.contains(never), "{never:?} in the daemon's log");
+    }
+    let id = d.send("+33612345678", "after a slow start", json!({}));
+    d.wait_state(&id, "sent", LONG);
+    assert_eq!(sim.wait_received(1, LONG)[0].text, "after a slow start");
+}
+
+#[test]
+fn a_pin_entry_that_got_no_answer_is_not_made_again_until_a_restart() {
+    let dir = tempdir();
+    // The modem hangs right after answering AT+CPIN? (the ninth command it answers: AT,
+    // ATZ, ATE0, AT+CMEE=1, four identity commands, AT+CPIN?), so the PIN entry gets no
+    // answer: the SIM may or may not have counted a try.
+    let sim = Sim::start(dir.path(), "m0", &["--pin", "1234", "--stop-after", "9"]);
+    let mut d = Daemon::start_modems(dir.path(), &[(&sim, "pin = \"1234\"")], "");
+    // The entry waits 20 s for its answer.
+    let m = wait_for("the PIN entry to go unconfirmed", LONG, || {
+        let (_, v) = d.get("/v1/modems");
+        let m = v[0].clone();
+        reason(&m).contains("unconfirmed").then_some(m)
+    });
+    assert_eq!(m["state"], "sim-locked", "{m}");
+    assert!(!reason(&m).contains("1234"), "the PIN is never shown: {m}");
+    // The modem answers again; the PIN is still withheld (not rejected: it may be right).
+    assert_eq!(sim.control(json!({"op": "resume"}))["ok"], true);
+    let until = Instant::now() + Duration::from_secs(4);
+    while Instant::now() < until {
+        let (_, v) = d.get("/v1/modems");
+        let m = v[0].clone();
+        assert_ne!(m["state"], "ready", "the PIN was entered again: {m}");
+        assert!(!reason(&m).contains("rejected"), "{m}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let m = d.wait_modem("m0", "still unconfirmed", |m| {
+        reason(m).contains("unconfirmed")
+    });
+    assert_eq!(m["state"], "sim-locked", "{m}");
+    // A restart tries it once more; it was right.
+    d.restart();
+    d.wait_modem("m0", "ready with its PIN", |m| m["state"] == "ready");
+}
+
+#[test]
 fn bring_up_escapes_a_prompt_left_open_by_a_crash() {
     let dir = tempdir();
     let sim = Sim::start(dir.path(), "m0", &[]);

@@ -7,14 +7,17 @@
 //! have left), `AT` until it answers, `ATE0` (V.250 §6.2.4), `AT+CMEE=1` (27.007 §9.1). No
 //! `ATZ`, never `AT&W`, no `+CMGF`/`+CNMI` change: PDU-mode support is read from
 //! `AT+CMGF=?`, and vendor audio from the test form (`=?`) of each command. The one write is
-//! the SIM PIN, and only when `--pin` is given and the SIM asks: entered once, never retried
-//! (three wrong PINs lock a SIM behind its PUK).
+//! the SIM PIN, and only when `--pin` is given and the SIM asks: entered once, again only
+//! after a SIM-busy answer (which spends no try), never after a rejection or an answer that
+//! leaves it unknown (three wrong PINs lock a SIM behind its PUK; see
+//! [`super::bringup`]).
 //!
 //! The sequence: ESC, sync, `ATE0`, `AT+CMEE=1`; `+CGMI`/`+CGMM`/`+CGMR`/`+CGSN` (27.007 §5);
-//! `AT+CPIN?` (§8.3, and the PIN); `+CIMI`, `+CCID`; `+CREG?` (§7.2) and `+CEREG?`
-//! (§10.1.22); `+COPS?` (§7.3); `+CSQ` (§8.5); `AT+CSMS?` (27.005 §3.2.1), `AT+CMGF=?`
-//! (§3.2.3), `AT+CPMS?` (§3.2.2); `AT+CLCC=?` (27.007 §7.18), `AT+FCLASS=?` (V.250 / T.31:
-//! 8 is voice), then the vendor audio commands of [`answers::VENDOR_AUDIO`].
+//! `AT+CPIN?` (§8.3, asked again while the SIM is still starting; and the PIN); `+CIMI`,
+//! `+CCID`; `+CREG?` (§7.2) and `+CEREG?` (§10.1.22); `+COPS?` (§7.3); `+CSQ` (§8.5);
+//! `AT+CSMS?` (27.005 §3.2.1), `AT+CMGF=?` (§3.2.3), `AT+CPMS?` (§3.2.2); `AT+CLCC=?`
+//! (27.007 §7.18), `AT+FCLASS=?` (V.250 / T.31: 8 is voice), then the vendor audio commands
+//! of [`answers::VENDOR_AUDIO`].
 //!
 //! A command the modem lacks answers ERROR and is reported as unsupported; a command that
 //! gets no answer at all is followed by an `AT`, and if that goes unanswered too the probe
@@ -181,6 +184,8 @@ async fn sim(modem: &ModemHandle, pin: Option<&str>) -> Result<SimReport, ProbeE
         Ok(PinState::Ready) => SimState::Ready,
         Ok(PinState::SimPuk) | Err(BringUpError::PukRequired) => SimState::PukRequired,
         Ok(PinState::Other(s)) => SimState::Other(s),
+        // pin_state waits it out; kept for completeness.
+        Ok(PinState::NotReady) => SimState::Other("NOT READY".into()),
         Ok(PinState::SimPin) | Err(BringUpError::PinRequired) => SimState::PinRequired,
         Err(BringUpError::NoSim) => SimState::Absent,
         Err(BringUpError::At(e @ (AtError::Closed | AtError::Io(_)))) => return Err(e.into()),
