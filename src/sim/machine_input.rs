@@ -78,7 +78,10 @@ impl Machine {
         if !text.is_empty() {
             self.after_cr = false;
             let room = MAX_LINE.saturating_sub(self.line.len());
-            self.line.extend(text.iter().take(room + 1));
+            // Control characters other than the line end and backspace (an ESC sent to get
+            // out of a prompt that was not there, a stray Ctrl-Z) are ignored, V.250 §5.2.1.
+            self.line
+                .extend(text.iter().filter(|&&b| b >= 0x20).take(room + 1));
         }
         match term {
             Some(b'\r') => {

@@ -362,3 +362,14 @@ fn arbitrary_input_never_panics_on_any_vendor() {
         }
     }
 }
+
+#[test]
+fn an_esc_outside_a_prompt_does_not_spoil_the_next_command() {
+    let now = Instant::now();
+    let mut m = Machine::new(cfg());
+    let _ = feed(&mut m, now, b"\x1b");
+    assert!(
+        feed(&mut m, now, b"AT\r").ends_with("\r\nOK\r\n"),
+        "the first AT after the bring-up's ESC is answered"
+    );
+}
