@@ -91,6 +91,12 @@ pub fn reset() -> Command {
     Command::new(CommandSpec::plain("ATZ")).with_timeout(Duration::from_secs(10))
 }
 
+/// `ATV1`: verbose result codes (V.250 §6.2.6), for a modem whose stored profile says `ATV0`
+/// (its numeric `0`/`4` are understood until then).
+pub fn verbose_results() -> Command {
+    Command::new(CommandSpec::plain("ATV1"))
+}
+
 /// `ATE0`: no echo (V.250 §6.2.4). We cope with echo anyway.
 pub fn echo_off() -> Command {
     Command::new(CommandSpec::plain("ATE0"))

@@ -140,6 +140,8 @@ pub async fn bring_up(
     modem.escape().await?;
     sync(modem).await?;
     modem.command(command::reset()).await?;
+    // A modem that does not know V answers ERROR: it is verbose anyway.
+    let _ = modem.command(command::verbose_results()).await;
     modem.command(command::echo_off()).await?;
     // Old modems without CMEE still work; their errors are plain ERROR.
     let _ = modem.command(command::numeric_errors()).await;

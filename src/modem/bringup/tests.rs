@@ -29,7 +29,7 @@ fn error(e: &str) -> String {
 /// A modem that works: what every command answers unless the test's script says otherwise.
 fn usual(cmd: &str) -> String {
     match cmd {
-        "AT" | "ATZ" | "ATE0" | "AT+CMEE=1" | "AT+CMGF=0" => OK.into(),
+        "AT" | "ATZ" | "ATV1" | "ATE0" | "AT+CMEE=1" | "AT+CMGF=0" => OK.into(),
         "AT+CGMI" => answer(&["Quectel"]),
         "AT+CGMM" => answer(&["EC25"]),
         "AT+CGMR" => answer(&["EC25EFAR06A08M4G"]),
@@ -474,4 +474,45 @@ async fn denied_everywhere_fails_at_once_and_denied_on_one_waits_for_the_timeout
         let waited = start.elapsed() >= secs(5);
         assert_eq!(waited, !at_once, "{creg} {cereg:?}: {:?}", start.elapsed());
     }
+}
+
+// ---- A stored profile with numeric result codes (ATV0).
+
+#[tokio::test(start_paused = true)]
+async fn a_modem_whose_profile_says_atv0_is_switched_to_verbose() {
+    // V.250 §6.2.6: `<code><CR>`, 0 OK and 4 ERROR, until ATV1 (answered in the new form).
+    let verbose = Arc::new(Mutex::new(false));
+    let v = verbose.clone();
+    let (m, log, _) = modem(move |l| {
+        let mut on = v.lock().map(|g| *g).unwrap_or(false);
+        match l.cmd {
+            "ATV1" => on = true,
+            "ATZ" => on = false,
+            _ => {}
+        }
+        if let Ok(mut g) = v.lock() {
+            *g = on;
+        }
+        if on {
+            return None;
+        }
+        Some(
+            if usual(l.cmd).ends_with(OK) {
+                "0\r"
+            } else {
+                "4\r"
+            }
+            .to_string(),
+        )
+    });
+    let info = bring_up(&m, &config(None)).await.expect("comes up");
+    assert_eq!(info.manufacturer, "Quectel");
+    let sent = log.all();
+    let z = sent.iter().position(|c| c == "ATZ").expect("ATZ");
+    assert_eq!(
+        sent.get(z + 1).map(String::as_str),
+        Some("ATV1"),
+        "{sent:?}"
+    );
+    assert!(*verbose.lock().unwrap());
 }
