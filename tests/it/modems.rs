@@ -137,10 +137,10 @@ fn a_sim_and_an_sms_service_still_starting_are_waited_for() {
 #[test]
 fn a_pin_entry_that_got_no_answer_is_not_made_again_until_a_restart() {
     let dir = tempdir();
-    // The modem hangs right after answering AT+CPIN? (the ninth command it answers: AT,
-    // ATZ, ATE0, AT+CMEE=1, four identity commands, AT+CPIN?), so the PIN entry gets no
-    // answer: the SIM may or may not have counted a try.
-    let sim = Sim::start(dir.path(), "m0", &["--pin", "1234", "--stop-after", "9"]);
+    // The modem hangs right after answering AT+CPIN? (the tenth command it answers: AT,
+    // ATZ, ATV1, ATE0, AT+CMEE=1, four identity commands, AT+CPIN?), so the PIN entry gets
+    // no answer: the SIM may or may not have counted a try.
+    let sim = Sim::start(dir.path(), "m0", &["--pin", "1234", "--stop-after", "10"]);
     let mut d = Daemon::start_modems(dir.path(), &[(&sim, "pin = \"1234\"")], "");
     // The entry waits 20 s for its answer.
     let m = wait_for("the PIN entry to go unconfirmed", LONG, || {
