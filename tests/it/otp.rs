@@ -149,20 +149,10 @@ fn octopush_generate_deliver_validate_once() {
     assert_eq!(hms.len(), 8, "{{hh:mm:ss}} filled: {text}");
     assert_eq!(hms.matches(':').count(), 2);
 
-    let (status, v) = octo(
-        &d,
-        "PUT",
-        VAL,
-        json!({"otp_request_token": token, "code": code}),
-    );
+    let (status, v) = octo_validate(&d, &token, &code);
     assert_eq!((status, v["code"].clone()), (200, json!(0)), "{v}");
     assert_eq!(v["message"], "success");
-    let (status, v) = octo(
-        &d,
-        "PUT",
-        VAL,
-        json!({"otp_request_token": token, "code": code}),
-    );
+    let (status, v) = octo_validate(&d, &token, &code);
     assert_eq!(
         (status, v["code"].clone()),
         (400, json!(198)),
@@ -188,22 +178,12 @@ fn wrong_codes_until_lock_out_in_each_dialect() {
     let code = numeric_code_sent_to(&sim, "+33611111111");
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for remaining in [2, 1, 0] {
-        let (status, v) = octo(
-            &d,
-            "PUT",
-            VAL,
-            json!({"otp_request_token": token, "code": wrong}),
-        );
+        let (status, v) = octo_validate(&d, &token, wrong);
         assert_eq!(status, 400);
         assert_eq!(v["code"], 199, "{v}");
         assert_eq!(v["remaining_number_of_attempts"], remaining, "{v}");
     }
-    let (status, v) = octo(
-        &d,
-        "PUT",
-        VAL,
-        json!({"otp_request_token": token, "code": code}),
-    );
+    let (status, v) = octo_validate(&d, &token, &code);
     assert_eq!((status, v["code"].clone()), (400, json!(196)), "{v}");
 
     // Nomado: the default of 3.
@@ -289,12 +269,7 @@ fn expiry_in_each_dialect() {
     let mtoken = m["data"]["token"].as_str().expect("token").to_string();
     let mcode = numeric_code_sent_to(&sim, "+33666666666");
     std::thread::sleep(Duration::from_millis(3500));
-    let (status, v) = octo(
-        &d,
-        "PUT",
-        VAL,
-        json!({"otp_request_token": token, "code": code}),
-    );
+    let (status, v) = octo_validate(&d, &token, &code);
     assert_eq!((status, v["code"].clone()), (400, json!(197)), "{v}");
     let (status, v) = d.post(
         "/2fa/verify",
@@ -334,12 +309,7 @@ fn an_otp_survives_a_daemon_restart() {
     d.kill9();
     d.restart();
     let code = numeric_code_sent_to(&sim, "+33677777777");
-    let (status, v) = octo(
-        &d,
-        "PUT",
-        VAL,
-        json!({"otp_request_token": token, "code": code}),
-    );
+    let (status, v) = octo_validate(&d, &token, &code);
     assert_eq!((status, v["code"].clone()), (200, json!(0)), "{v}");
     let (status, _) = d.post(
         "/2fa/verify",
@@ -761,12 +731,7 @@ fn octopush_text_is_bounded_once_rendered() {
             .is_some_and(|p| p as usize <= max_parts),
         "{m}"
     );
-    let (status, v) = octo(
-        &d,
-        "PUT",
-        VAL,
-        json!({"otp_request_token": token, "code": code}),
-    );
+    let (status, v) = octo_validate(&d, &token, &code);
     assert_eq!(
         (status, v["code"].clone()),
         (200, json!(0)),

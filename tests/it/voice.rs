@@ -88,12 +88,7 @@ fn modem_tts_speaks_the_code_into_the_call() {
     assert_eq!(digits.len(), 12, "{text}");
     let code = &digits[..6];
     assert_eq!(&digits[6..], code);
-    let (status, v) = octo(
-        &d,
-        "PUT",
-        VAL,
-        json!({"otp_request_token": token, "code": code}),
-    );
+    let (status, v) = octo_validate(&d, &token, code);
     assert_eq!((status, v["code"].clone()), (200, json!(0)), "{v}");
     // Never an SMS.
     assert!(sim.received().is_empty());
@@ -140,15 +135,7 @@ fn pcm_serial_streams_the_rendered_sentence_into_the_call() {
     // 1000 attempts allowed), then check the audio is that code's sentence.
     let code = (0..1000)
         .map(|n| format!("{n:03}"))
-        .find(|c| {
-            octo(
-                &d,
-                "PUT",
-                VAL,
-                json!({"otp_request_token": token, "code": c}),
-            )
-            .0 == 200
-        })
+        .find(|c| octo_validate(&d, &token, c).0 == 200)
         .expect("one code verifies");
     let script = Script::new(Language::EnUs, &code).expect("script");
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -329,12 +316,7 @@ fn modem_file_call(vendor: &str, via: &str) {
     let distinct: std::collections::BTreeSet<&str> =
         played.iter().filter_map(|p| p["file"].as_str()).collect();
     assert_eq!(files.len(), distinct.len(), "{files:?}");
-    let (status, v) = octo(
-        &d,
-        "PUT",
-        VAL,
-        json!({"otp_request_token": token, "code": code}),
-    );
+    let (status, v) = octo_validate(&d, &token, code);
     assert_eq!((status, v["code"].clone()), (200, json!(0)), "{v}");
 }
 
