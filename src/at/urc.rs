@@ -86,7 +86,7 @@ pub fn parse(line: &str) -> Option<(Urc, Body)> {
     let urc = match head {
         "+CMTI" => stored(rest).map(|(mem, index)| Urc::NewMessage { mem, index }),
         "+CDSI" => stored(rest).map(|(mem, index)| Urc::StatusReportStored { mem, index }),
-        "+CMT" if has_length(rest, 2) => {
+        "+CMT" if has_length(without_alpha(rest), 2) => {
             return Some((Urc::Other(line.into()), pdu(PduUrc::Deliver)))
         }
         "+CDS" if has_length(rest, 1) => {
@@ -167,6 +167,18 @@ fn stored(rest: &str) -> Option<(String, u32)> {
     let mem = f.next()?.to_string();
     let index = f.next()?.parse().ok()?;
     Some((mem, index))
+}
+
+/// `+CMT: "<alpha>",...` with the quoted alpha emptied: a phonebook name may hold commas.
+fn without_alpha(rest: &str) -> &str {
+    let t = rest.trim_start();
+    let after = t
+        .strip_prefix('"')
+        .and_then(|r| r.find('"').and_then(|end| r.get(end + 1..)));
+    match after {
+        Some(after) => after,
+        None => rest,
+    }
 }
 
 /// PDU mode: `+CMT: [<alpha>],<length>` (2 fields), `+CDS: <length>` and `+CBM: <length>`
@@ -286,6 +298,16 @@ mod tests {
         assert_eq!(
             parse("+CMT: ,24").map(|u| u.1),
             Some(Body::Pdu(PduUrc::Deliver))
+        );
+        // A phonebook name with a comma in it.
+        assert_eq!(
+            parse("+CMT: \"Doe, John\",24").map(|u| u.1),
+            Some(Body::Pdu(PduUrc::Deliver))
+        );
+        // Text mode has no PDU line: <oa>,[<alpha>],<scts> and more.
+        assert_eq!(
+            parse("+CMT: \"+33612345678\",\"\",\"24/11/23,10:00:00+04\"").map(|u| u.1),
+            Some(Body::None)
         );
         assert_eq!(
             parse("+CDS: 25").map(|u| u.1),
