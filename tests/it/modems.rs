@@ -250,3 +250,52 @@ fn urc_noise_with_several_modems_loses_nothing() {
     assert_eq!(got.len(), 60, "no duplicates");
     assert_eq!(got.into_iter().collect::<BTreeSet<_>>(), want);
 }
+
+#[test]
+fn an_sms_waiting_in_a_memory_not_selected_is_swept_at_start() {
+    let dir = tempdir();
+    let sim = Sim::start(
+        dir.path(),
+        "m0",
+        &[
+            "--vendor",
+            "quectel",
+            "--preload-sms",
+            "+33699999999:left in SM",
+        ],
+    );
+    // Whoever used the port last left the status-report memory selected.
+    {
+        let mut port = serialport::new(sim.link.to_string_lossy(), 115_200)
+            .timeout(Duration::from_millis(100))
+            .open()
+            .expect("open the simulated modem");
+        port.write_all(b"AT+CPMS=\"SR\"\r").expect("write");
+        let mut got = Vec::new();
+        let until = Instant::now() + Duration::from_secs(5);
+        while !String::from_utf8_lossy(&got).contains("OK") {
+            assert!(
+                Instant::now() < until,
+                "{:?}",
+                String::from_utf8_lossy(&got)
+            );
+            let mut buf = [0u8; 64];
+            if let Ok(n) = port.read(&mut buf) {
+                got.extend_from_slice(&buf[..n]);
+            }
+        }
+    }
+    let d = Daemon::start(dir.path(), &[&sim], "");
+    let got = wait_for("the SMS in the inbox", LONG, || {
+        let (_, v) = d.get("/v1/inbox");
+        let list = v.as_array()?.clone();
+        (!list.is_empty()).then_some(list)
+    });
+    assert_eq!(got[0]["text"], "left in SM");
+    let storage = sim.control(json!({"op": "storage"}));
+    assert_eq!(
+        storage["storage"],
+        json!([]),
+        "deleted from the SIM: {storage}"
+    );
+}
