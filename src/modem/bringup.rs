@@ -359,13 +359,15 @@ fn locked(state: PinState) -> BringUpError {
 /// Polls registration until the modem can send; answers the state in words.
 async fn register(modem: &ModemHandle, timeout: Duration) -> Result<String, BringUpError> {
     let deadline = Instant::now() + timeout;
+    // The last state each domain told; a domain that fails one poll keeps its last word.
     let mut last: Vec<(Domain, u8)> = Vec::new();
     loop {
-        let mut seen = Vec::new();
         for domain in [Domain::Cs, Domain::Eps] {
             // 2G/3G-only modems answer ERROR to +CEREG?: not a problem.
-            let Ok(lines) = modem.command(command::registration(domain)).await else {
-                continue;
+            let lines = match modem.command(command::registration(domain)).await {
+                Ok(lines) => lines,
+                Err(AtError::Failed { .. } | AtError::Timeout { .. }) => continue,
+                Err(e) => return Err(e.into()),
             };
             let Some(stat) = command::parse_registration(&lines) else {
                 continue;
@@ -373,10 +375,10 @@ async fn register(modem: &ModemHandle, timeout: Duration) -> Result<String, Brin
             if command::is_registered(stat) {
                 return Ok(command::registration_text(stat).to_string());
             }
-            seen.push((domain, stat));
-        }
-        if !seen.is_empty() {
-            last = seen;
+            match last.iter_mut().find(|(d, _)| *d == domain) {
+                Some(entry) => entry.1 = stat,
+                None => last.push((domain, stat)),
+            }
         }
         // Denied on every domain that answers: waiting will not change it. Denied on one
         // only (a data-only SIM on CS), the others may still register.

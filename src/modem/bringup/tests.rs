@@ -516,3 +516,20 @@ async fn a_modem_whose_profile_says_atv0_is_switched_to_verbose() {
     );
     assert!(*verbose.lock().unwrap());
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_domain_that_fails_one_poll_keeps_its_last_state() {
+    // CS denied throughout (a data-only SIM); EPS searching, one ERROR, then registered.
+    let (m, _, _) = modem(|l| match l.cmd {
+        "AT+CREG?" => Some(answer(&["+CREG: 0,3"])),
+        "AT+CEREG?" if l.nth == 1 => Some(answer(&["+CEREG: 0,2"])),
+        "AT+CEREG?" if l.nth == 2 => Some(ERROR.into()),
+        _ => None,
+    });
+    let info = bring_up(&m, &config(None)).await.expect("registers on EPS");
+    assert!(
+        info.registration.contains("registered"),
+        "{}",
+        info.registration
+    );
+}

@@ -199,3 +199,28 @@ async fn a_reboot_under_a_send_ends_it_at_once() {
         "the worker hears of it too"
     );
 }
+
+#[tokio::test]
+async fn an_ok_instead_of_the_prompt_is_followed_by_an_esc() {
+    // A late OK answered our +CMGS: the prompt may still come, and must be cancelled.
+    let (port, mut peer) = duplex(1024);
+    let (handle, _urcs) = spawn(port, config(), CancellationToken::new());
+    let call = tokio::spawn({
+        let h = handle.clone();
+        async move { h.send_pdu(23, "0011").await }
+    });
+    expect(&mut peer, b"AT+CMGS=23\r").await;
+    peer.write_all(b"\r\nOK\r\n").await.unwrap();
+    let r = call.await.unwrap();
+    assert!(matches!(r, Err(AtError::Unexpected { .. })), "{r:?}");
+    expect(&mut peer, &[0x1b]).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_port_that_takes_no_data_times_out_as_an_io_error() {
+    // A peer that never reads: the pipe fills and the write cannot finish.
+    let (port, _peer) = duplex(8);
+    let (handle, _urcs) = spawn(port, config(), CancellationToken::new());
+    let r = handle.command(command::pin_state()).await;
+    assert!(matches!(r, Err(AtError::Io(_))), "{r:?}");
+}
