@@ -4,10 +4,11 @@
 //! Tree `modem_sent`: key modem id `\0` minute (unix minutes, u64 BE), value the parts sent in
 //! that minute (u32 BE). A start reads the last 24 hours back into the in-memory
 //! [`super::caps::Counter`], counting each part at the end of its minute (a restored part
-//! leaves a window at most a minute late, never early: the cap errs on the strict side), and
-//! drops older minutes. Counts are not flushed on their own: they reach the disk with the
-//! store's next flush, so a crash can forget the last moment's parts.
-//! Modems without caps record nothing.
+//! leaves a window at most a minute late, never early: the cap errs on the strict side); the
+//! first part of each new minute drops that modem's minutes older than a day (a modem taken
+//! out of the configuration leaves at most a day of minutes behind). Counts are not flushed
+//! on their own: they reach the disk with the store's next flush, so a crash can forget the
+//! last moment's parts. Modems without caps record nothing.
 
 use super::caps::Caps;
 use crate::store::{schema, Store, StoreError};
@@ -33,13 +34,23 @@ impl SentLog {
         if caps == Caps::default() {
             return;
         }
-        let key = key(modem, now_ms / MINUTE_MS);
+        let minute = now_ms / MINUTE_MS;
         let bump = |old: Option<&[u8]>| {
             let n = old.map_or(0, read_count).saturating_add(1);
             Some(n.to_be_bytes().to_vec())
         };
-        if let Err(e) = self.tree.update_and_fetch(key, bump) {
-            tracing::warn!(modem, error = %e, "cannot record a sent part for the caps");
+        match self.tree.update_and_fetch(key(modem, minute), bump) {
+            // The first part of a new minute: minutes older than a day go.
+            Ok(Some(v)) if read_count(&v) == 1 => self.forget_before(modem, minute),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(modem, error = %e, "cannot record a sent part for the caps"),
+        }
+    }
+
+    fn forget_before(&self, modem: &str, minute: u64) {
+        let old = key(modem, 0)..key(modem, minute.saturating_sub(DAY_MINUTES));
+        for k in self.tree.range(old).keys().flatten() {
+            let _ = self.tree.remove(k);
         }
     }
 
@@ -112,9 +123,16 @@ mod tests {
         assert!(m0.windows(2).all(|w| w[0] <= w[1]), "oldest first");
         assert_eq!(log.recent("m1", now).len(), 1, "per modem");
         assert!(log.recent("m2", now).is_empty(), "no caps, no log");
-        // A day later they are gone, from the answer and from the disk.
+        // A day later they are gone, from the answer and from the disk...
         let later = t0 + (DAY_MINUTES + 2) * MINUTE_MS;
         assert!(log.recent("m0", later).is_empty());
         assert_eq!(log.tree.scan_prefix(prefix("m0")).count(), 0);
+        // ...also for a daemon that never restarts: a new minute drops what is a day old.
+        log.sent("m1", CAPPED, later);
+        assert_eq!(
+            log.tree.scan_prefix(prefix("m1")).count(),
+            1,
+            "only the new minute"
+        );
     }
 }
