@@ -113,12 +113,27 @@ pub(super) async fn run(
         wants: pool.queue.wants(&spec.routes, backend.is_some()),
         backend,
     };
-    // What the modem said while it was brought up: restart and SIM notices are older than
-    // the bring-up that followed them (a modem still booting says RDY, +CPIN: NOT READY).
+    // What the modem said while it was brought up. A modem still booting says RDY and
+    // +CPIN: NOT READY before answering, so such notices are not taken at their word: one
+    // check tells whether the modem restarted after bring-up set it up (its settings are
+    // gone) and one whether the SIM is still there.
+    let (mut restarted, mut sim) = (false, false);
     let mut early = Vec::new();
     while let Ok(urc) = urcs.try_recv() {
-        if !matches!(urc, Urc::Ready | Urc::Boot | Urc::SimNotReady) {
-            early.push(urc);
+        match urc {
+            Urc::Ready | Urc::Boot => restarted = true,
+            Urc::SimNotReady => sim = true,
+            other => early.push(other),
+        }
+    }
+    if restarted {
+        if let Some(end) = session.boot_notice().await {
+            return end;
+        }
+    }
+    if sim {
+        if let Some(end) = session.health().await {
+            return end;
         }
     }
     for urc in early {
@@ -247,7 +262,8 @@ impl Session<'_> {
 
     /// `^BOOT`: Huawei sticks send it when they start and then every few seconds as a
     /// heartbeat. A modem that restarted lost what bring-up set, so ask for one setting:
-    /// `+CMEE: 1` still there is a heartbeat; anything else is a restart.
+    /// `+CMEE: 1` still there is a heartbeat; anything else is a restart. (Also the check of
+    /// an `RDY` heard during bring-up.)
     async fn boot_notice(&mut self) -> Option<End> {
         match self.modem.command(crate::at::command::error_mode()).await {
             Ok(lines) if crate::at::command::parse_error_mode(&lines) == Some(1) => None,
