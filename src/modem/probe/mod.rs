@@ -125,7 +125,8 @@ pub async fn probe(args: &ProbeArgs) -> Result<Report, ProbeError> {
             })
         }
     }
-    // Volatile settings only (no ATZ, no AT&W): answers without echo, numeric errors.
+    // Volatile settings only (no ATZ, no AT&W): verbose results, no echo, numeric errors.
+    ask(&modem, command::verbose_results()).await?;
     ask(&modem, command::echo_off()).await?;
     ask(&modem, command::numeric_errors()).await?;
     let mut r = Report {
