@@ -155,9 +155,8 @@ pub struct OctopushGenerate {
     /// With country code, `+` optional.
     phone_number: String,
     /// `{code}` and `{hh:mm:ss}` (the expiry) placeholders; none: the code is appended; empty:
-    /// the code alone. At most 1224 characters once rendered: a longer text is cut, the code
-    /// kept whole (see the README).
-    #[schema(max_length = 1224)]
+    /// the code alone. At most 1224 characters once rendered: a longer text is accepted and
+    /// cut, the code kept whole (see the README) — so no maxLength on the template itself.
     text: Option<String>,
     #[schema(inline, default = "sms")]
     channel: Option<OctopushChannel>,

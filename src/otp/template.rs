@@ -57,12 +57,12 @@ pub fn nomado(template: Option<&str>, code: &str) -> Result<String, TemplateErro
 ///
 /// The bound of 1 to [`MAX_TEXT`] characters applies to the text sent, not to the template, so
 /// placeholders cannot multiply it (1224 `{code}` of 32 characters would be 43 SMS parts).
-/// Leniently, as the provider: nothing is refused, the template is cut instead. It is
-/// rendered left to right, piece by piece: a character, or a whole placeholder at its rendered
-/// length; the first piece that would take the text past [`MAX_TEXT`] ends it, so a code is
-/// never cut and only the placeholders that fit are kept. Until a code is in the text, room for
-/// `" " + code` is held back: a template cut before its first `{code}` still gets the code
-/// appended.
+/// A text that fits once rendered is sent as it is. A longer one is cut, leniently as the
+/// provider: nothing is refused. It is then rendered left to right, piece by piece: a
+/// character, or a whole placeholder at its rendered length; the first piece that would take
+/// the text past [`MAX_TEXT`] ends it, so a code is never cut and only the placeholders that
+/// fit are kept. Until a code is in the text, room for `" " + code` is held back: a template
+/// cut before its first `{code}` still gets the code appended.
 pub fn octopush(text: Option<&str>, code: &str, hh_mm_ss: &str) -> String {
     const CODE: &str = "{code}";
     const EXPIRY: &str = "{hh:mm:ss}";
@@ -70,6 +70,14 @@ pub fn octopush(text: Option<&str>, code: &str, hh_mm_ss: &str) -> String {
         Some(t) if !t.trim().is_empty() => t,
         _ => return code.to_string(),
     };
+    let whole = if text.contains(CODE) {
+        text.replace(CODE, code).replace(EXPIRY, hh_mm_ss)
+    } else {
+        format!("{} {code}", text.replace(EXPIRY, hh_mm_ss).trim_end())
+    };
+    if whole.chars().count() <= MAX_TEXT {
+        return whole;
+    }
     let code_len = code.chars().count();
     let expiry_len = hh_mm_ss.chars().count();
     // Room for the code appended after a space, held back until a code is placed.
@@ -212,15 +220,15 @@ mod tests {
         // No `{code}` at all: the same.
         let text = octopush(Some(&"é".repeat(2000)), "123456", "");
         assert_eq!(text, format!("{} 123456", "é".repeat(MAX_TEXT - 7)));
-        // Before the first code, room for " " and the code is held back: the longest text
-        // rendered in place is one character short of the bound; one more and the code is
-        // appended instead.
-        let fits = format!("{}{{code}}", "x".repeat(MAX_TEXT - 7));
+        // A text that fits exactly once rendered is sent as it is.
+        let fits = format!("{}{{code}}", "x".repeat(MAX_TEXT - 6));
         assert_eq!(
             octopush(Some(&fits), "123456", ""),
-            format!("{}123456", "x".repeat(MAX_TEXT - 7))
+            format!("{}123456", "x".repeat(MAX_TEXT - 6))
         );
-        let over = format!("{}{{code}}", "x".repeat(MAX_TEXT - 6));
+        // One character more and it is cut: before the first code, room for " " and the
+        // code is held back, so the code is appended.
+        let over = format!("{}{{code}}", "x".repeat(MAX_TEXT - 5));
         assert_eq!(
             octopush(Some(&over), "123456", ""),
             format!("{} 123456", "x".repeat(MAX_TEXT - 7))
