@@ -357,7 +357,7 @@ pub fn parse_supported(lines: &[String], prefix: &str) -> Option<Vec<Vec<u16>>> 
 }
 
 /// `(0-2,5)`, `(0,1)`, `()`, `3` or `0-3` → the values, ascending.
-fn parse_value_list(param: &str) -> Option<Vec<u16>> {
+pub fn parse_value_list(param: &str) -> Option<Vec<u16>> {
     let param = param.trim();
     let inner = match param.strip_prefix('(') {
         Some(open) => open.strip_suffix(')')?,

@@ -232,7 +232,11 @@ async fn inbox(
 
 /// A refused method in words, for the dialects' 405 bodies.
 fn wrong_method_message(used: &Method, allowed: &Method) -> String {
-    format!("method {used} is not allowed here: use {allowed}")
+    ApiError::MethodNotAllowed {
+        used: used.clone(),
+        allowed: allowed.clone(),
+    }
+    .to_string()
 }
 
 /// A rate-limit refusal in words.

@@ -361,7 +361,6 @@ impl Drop for Daemon {
 pub const GEN: &str = "/v1/public/service/otp/generate";
 pub const VAL: &str = "/v1/public/service/otp/validate";
 
-/// An Octopush request with the test account's `api-login` / `api-key` headers.
 /// Octopush validate by token: `PUT` [`VAL`] with `otp_request_token` and `code`.
 pub fn octo_validate(d: &Daemon, token: &str, code: &str) -> (u16, Value) {
     octo(
@@ -372,6 +371,7 @@ pub fn octo_validate(d: &Daemon, token: &str, code: &str) -> (u16, Value) {
     )
 }
 
+/// An Octopush request with the test account's `api-login` / `api-key` headers.
 pub fn octo(d: &Daemon, method: &str, path: &str, body: Value) -> (u16, Value) {
     let h = [("api-login", d.login.as_str()), ("api-key", d.key.as_str())];
     d.call(method, path, &h, Some(&body.to_string()))

@@ -114,23 +114,7 @@ pub fn parse_values(lines: &[String], prefix: &str) -> Option<Vec<u16>> {
         Some((_, tail)) => tail.split(')').next().unwrap_or_default(),
         None => rest,
     };
-    let mut values = Vec::new();
-    for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let (lo, hi) = match item.split_once('-') {
-            Some((lo, hi)) => (lo.trim().parse().ok()?, hi.trim().parse().ok()?),
-            None => {
-                let v: u16 = item.parse().ok()?;
-                (v, v)
-            }
-        };
-        if lo > hi || hi > 255 {
-            return None;
-        }
-        values.extend(lo..=hi);
-    }
-    values.sort_unstable();
-    values.dedup();
-    (!values.is_empty()).then_some(values)
+    crate::at::command::parse_value_list(&format!("({list})")).filter(|v| !v.is_empty())
 }
 
 /// `<mem1>,<used1>,<total1>` of `+CPMS: "SM",3,30,"SM",3,30,"SM",3,30`.
