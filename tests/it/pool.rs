@@ -431,3 +431,27 @@ fn a_caller_hanging_up_on_the_sim_mid_send_does_not_cut_the_send() {
     let got: Vec<String> = sim.received().into_iter().map(|r| r.text).collect();
     assert_eq!(got, ["not cut by a call", "and the next"], "sent once each");
 }
+
+#[test]
+fn one_domain_saying_lost_does_not_stop_a_registered_modem() {
+    let dir = tempdir();
+    let sim = Sim::start(dir.path(), "m0", &[]);
+    let d = Daemon::start_modems(dir.path(), &[(&sim, "health_interval_s = 5")], "");
+    d.wait_modem("m0", "ready", |m| m["state"] == "ready");
+    // GPRS detached (an LTE modem on EPS, or PS simply off): SMS still go over CS.
+    assert_eq!(
+        sim.control(json!({"op": "urc", "line": "+CGREG: 0"}))["ok"],
+        true
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let (_, v) = d.get("/v1/modems");
+    assert_eq!(v[0]["state"], "ready", "{v}");
+    let id = d.send("+33612345678", "still sending", json!({}));
+    d.wait_state(&id, "sent", LONG);
+    // A real loss is confirmed by the poll and stops the modem.
+    assert_eq!(
+        sim.control(json!({"op": "network", "registered": false}))["ok"],
+        true
+    );
+    d.wait_modem("m0", "offline", |m| m["state"] == "offline");
+}
