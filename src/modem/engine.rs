@@ -289,6 +289,10 @@ impl<P: AsyncRead + AsyncWrite + Unpin> Engine<P> {
                 code,
             }),
             Ok(_) => Err(self.unexpected(cmd, "a second prompt")),
+            Err(e @ (AtError::Closed | AtError::Io(_))) => Err(AtError::LostAfterData {
+                command: cmd.spec.loggable().to_string(),
+                cause: e.to_string(),
+            }),
             Err(e) => Err(self.timed_out(cmd, e, timeout, true)),
         }
     }
@@ -441,7 +445,7 @@ impl<P: AsyncRead + AsyncWrite + Unpin> Engine<P> {
 
 fn port_gone<T>(result: &Result<T, AtError>) -> Result<(), ()> {
     match result {
-        Err(AtError::Closed | AtError::Io(_)) => Err(()),
+        Err(AtError::Closed | AtError::Io(_) | AtError::LostAfterData { .. }) => Err(()),
         _ => Ok(()),
     }
 }

@@ -59,6 +59,10 @@ pub enum AtError {
     },
     #[error("the modem port is closed")]
     Closed,
+    /// The port closed or failed after the data of a `+CMGS` went out: the SMS may have been
+    /// sent.
+    #[error("{command}: the modem port went away after the PDU was sent ({cause})")]
+    LostAfterData { command: String, cause: String },
     /// The modem announced a restart (`RDY`, `^BOOT`) while the command waited: it will never
     /// answer. `maybe_sent` as for a timeout.
     #[error("{command}: the modem restarted ({urc})")]
@@ -85,6 +89,7 @@ impl AtError {
             AtError::Unexpected { .. } => ErrorClass::Temporary,
             AtError::Timeout { .. }
             | AtError::Closed
+            | AtError::LostAfterData { .. }
             | AtError::Io(_)
             | AtError::Rebooted { .. } => ErrorClass::ModemFatal,
         }

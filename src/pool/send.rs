@@ -102,6 +102,14 @@ pub(super) fn classify(e: &AtError) -> (Outcome, Option<String>) {
             Some(format!("no answer: {reason}")),
         ),
         AtError::Closed | AtError::Io(_) => (Outcome::Requeue(reason.clone()), Some(reason)),
+        // Gone after Ctrl-Z: as a timeout there, the SMS may have gone out.
+        AtError::LostAfterData { .. } => (
+            Outcome::Retry {
+                reason: reason.clone(),
+                maybe_sent: true,
+            },
+            Some(reason),
+        ),
         // The modem restarted under the command: after Ctrl-Z the SMS may have gone out.
         AtError::Rebooted { maybe_sent, .. } => (
             if *maybe_sent {

@@ -224,3 +224,19 @@ async fn a_port_that_takes_no_data_times_out_as_an_io_error() {
     let r = handle.command(command::pin_state()).await;
     assert!(matches!(r, Err(AtError::Io(_))), "{r:?}");
 }
+
+#[tokio::test]
+async fn a_port_gone_after_the_pdu_may_have_sent_it() {
+    let (port, mut peer) = duplex(1024);
+    let (handle, _urcs) = spawn(port, config(), CancellationToken::new());
+    let call = tokio::spawn({
+        let h = handle.clone();
+        async move { h.send_pdu(2, "0011").await }
+    });
+    expect(&mut peer, b"AT+CMGS=2\r").await;
+    peer.write_all(b"\r\n> ").await.unwrap();
+    expect(&mut peer, b"0011\x1a").await;
+    drop(peer);
+    let r = call.await.unwrap();
+    assert!(matches!(r, Err(AtError::LostAfterData { .. })), "{r:?}");
+}

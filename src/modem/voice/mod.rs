@@ -112,8 +112,12 @@ impl VoiceError {
     pub fn modem_failed(&self) -> bool {
         matches!(
             self,
-            VoiceError::Modem(AtError::Timeout { .. } | AtError::Closed | AtError::Io(_))
-                | VoiceError::Rebooted
+            VoiceError::Modem(
+                AtError::Timeout { .. }
+                    | AtError::Closed
+                    | AtError::Io(_)
+                    | AtError::LostAfterData { .. }
+            ) | VoiceError::Rebooted
         )
     }
 }
