@@ -27,7 +27,7 @@ impl Session<'_> {
             validity: msg.not_after_ms.map(|t| {
                 u32::try_from((t.saturating_sub(now_ms()) / 1000).max(60)).unwrap_or(u32::MAX)
             }),
-            status_report: self.spec.status_reports,
+            status_report: self.reports,
         };
         let parts = match sms::encode_submit(&msg.to, &lease.text, &opts, msg.concat_ref) {
             Ok(parts) => parts,

@@ -19,6 +19,9 @@ pub(super) struct Session<'a> {
     pub pool: &'a Pool,
     pub modem: ModemHandle,
     pub counter: &'a mut Counter,
+    /// Status reports reach us (`AT+CNMI` took a `<ds>` that routes them): only then does a
+    /// part ask for one.
+    pub reports: bool,
     /// Registered on the network (as the last URC or poll said).
     pub registered: bool,
     /// Why the modem is degraded, besides the send cap (weak signal).
@@ -101,12 +104,14 @@ pub(super) async fn run(
             None
         }
     };
+    let reports = info.status_reports;
     pool.board.set_ready(&spec.id, info);
     let mut session = Session {
         spec,
         pool,
         modem: handle,
         counter,
+        reports,
         registered: true,
         warning: None,
         mem1: None,
