@@ -28,6 +28,16 @@ async fn expect(peer: &mut DuplexStream, want: &[u8]) -> Vec<u8> {
     seen
 }
 
+/// `send_pdu` on its own task, so the test can play the modem meanwhile.
+fn send_in_background(
+    handle: &ModemHandle,
+    tpdu_len: usize,
+    hex: &'static str,
+) -> tokio::task::JoinHandle<Result<u8, AtError>> {
+    let h = handle.clone();
+    tokio::spawn(async move { h.send_pdu(tpdu_len, hex).await })
+}
+
 #[tokio::test]
 async fn answer_with_echo_and_urcs_in_between() {
     let (port, mut peer) = duplex(1024);
@@ -87,10 +97,7 @@ async fn pdu_send_is_one_exchange() {
     let (port, mut peer) = duplex(1024);
     let (handle, _urcs) = spawn(port, config(), CancellationToken::new());
     let pdu = "0011000B916407281553F80000AA0AE8329BFD4697D9EC37";
-    let call = tokio::spawn({
-        let h = handle.clone();
-        async move { h.send_pdu(23, pdu).await }
-    });
+    let call = send_in_background(&handle, 23, pdu);
     expect(&mut peer, b"AT+CMGS=23\r").await;
     peer.write_all(b"AT+CMGS=23\r\r\n> ").await.unwrap();
     let mut written = pdu.as_bytes().to_vec();
@@ -109,10 +116,7 @@ async fn pdu_errors_and_timeouts() {
     let (port, mut peer) = duplex(1024);
     let (handle, _urcs) = spawn(port, config(), CancellationToken::new());
     // An error instead of the prompt.
-    let call = tokio::spawn({
-        let h = handle.clone();
-        async move { h.send_pdu(10, "00").await }
-    });
+    let call = send_in_background(&handle, 10, "00");
     expect(&mut peer, b"AT+CMGS=10\r").await;
     peer.write_all(b"\r\n+CMS ERROR: 1\r\n").await.unwrap();
     let err = call.await.unwrap().unwrap_err();
@@ -120,10 +124,7 @@ async fn pdu_errors_and_timeouts() {
     assert_eq!(err.class(), crate::at::ErrorClass::Permanent);
 
     // No prompt: ESC goes out so the modem does not take the next command for PDU text.
-    let call = tokio::spawn({
-        let h = handle.clone();
-        async move { h.send_pdu(10, "00").await }
-    });
+    let call = send_in_background(&handle, 10, "00");
     expect(&mut peer, b"AT+CMGS=10\r").await;
     expect(&mut peer, &[0x1B]).await;
     assert!(matches!(
@@ -135,10 +136,7 @@ async fn pdu_errors_and_timeouts() {
     ));
 
     // Prompt, PDU, then silence: the SMS may have gone out.
-    let call = tokio::spawn({
-        let h = handle.clone();
-        async move { h.send_pdu(10, "00").await }
-    });
+    let call = send_in_background(&handle, 10, "00");
     expect(&mut peer, b"AT+CMGS=10\r").await;
     peer.write_all(b"\r\n> ").await.unwrap();
     expect(&mut peer, b"00\x1a").await;
@@ -169,10 +167,7 @@ async fn a_reboot_under_a_send_ends_it_at_once() {
     let mut cfg = config();
     cfg.submit_timeout = Duration::from_secs(30);
     let (handle, mut urcs) = spawn(port, cfg, CancellationToken::new());
-    let call = tokio::spawn({
-        let h = handle.clone();
-        async move { h.send_pdu(10, "00").await }
-    });
+    let call = send_in_background(&handle, 10, "00");
     expect(&mut peer, b"AT+CMGS=10\r").await;
     peer.write_all(b"\r\n> ").await.unwrap();
     expect(&mut peer, b"00\x1a").await;
@@ -205,10 +200,7 @@ async fn an_ok_instead_of_the_prompt_is_followed_by_an_esc() {
     // A late OK answered our +CMGS: the prompt may still come, and must be cancelled.
     let (port, mut peer) = duplex(1024);
     let (handle, _urcs) = spawn(port, config(), CancellationToken::new());
-    let call = tokio::spawn({
-        let h = handle.clone();
-        async move { h.send_pdu(23, "0011").await }
-    });
+    let call = send_in_background(&handle, 23, "0011");
     expect(&mut peer, b"AT+CMGS=23\r").await;
     peer.write_all(b"\r\nOK\r\n").await.unwrap();
     let r = call.await.unwrap();
@@ -229,10 +221,7 @@ async fn a_port_that_takes_no_data_times_out_as_an_io_error() {
 async fn a_port_gone_after_the_pdu_may_have_sent_it() {
     let (port, mut peer) = duplex(1024);
     let (handle, _urcs) = spawn(port, config(), CancellationToken::new());
-    let call = tokio::spawn({
-        let h = handle.clone();
-        async move { h.send_pdu(2, "0011").await }
-    });
+    let call = send_in_background(&handle, 2, "0011");
     expect(&mut peer, b"AT+CMGS=2\r").await;
     peer.write_all(b"\r\n> ").await.unwrap();
     expect(&mut peer, b"0011\x1a").await;
