@@ -1,8 +1,8 @@
 //! Status reports, inbound SMS and faults through a real pty (the `serialport` crate) and
 //! the control socket, as the daemon's tests will drive them.
 
-use super::port_util::{chat, open, read_line_after, read_until, Control};
-use super::{spawn, PreloadSms, SimOptions, Vendor};
+use super::port_util::{chat, open, read_line_after, read_until, start};
+use super::{PreloadSms, SimOptions, Vendor};
 use serde_json::json;
 use std::io::Write;
 use std::time::Duration;
@@ -14,20 +14,18 @@ const HELLO: &[u8] = b"0011000B916407281553F80000AA0AE8329BFD4697D9EC37\x1a";
 #[test]
 fn inbound_sms_and_status_reports_through_the_port() {
     let dir = tempfile::tempdir().unwrap();
-    let (link, socket) = (dir.path().join("m0.tty"), dir.path().join("m0.ctl"));
-    let _sim = spawn(SimOptions {
-        link: link.clone(),
-        control: Some(socket.clone()),
-        vendor: Vendor::Quectel,
-        report_delay_ms: 100,
-        preload_sms: vec![PreloadSms {
-            from: "+33611111111".into(),
-            text: "before".into(),
-        }],
-        ..SimOptions::default()
-    })
-    .unwrap();
-    let mut ctl = Control::connect(&socket);
+    let (_sim, mut ctl, link) = start(
+        dir.path(),
+        SimOptions {
+            vendor: Vendor::Quectel,
+            report_delay_ms: 100,
+            preload_sms: vec![PreloadSms {
+                from: "+33611111111".into(),
+                text: "before".into(),
+            }],
+            ..SimOptions::default()
+        },
+    );
     // Before anyone opens the port: stored silently (+CNMI is off at power-up).
     let long = "x".repeat(200);
     let delivered =
@@ -93,17 +91,15 @@ fn inbound_sms_and_status_reports_through_the_port() {
 #[test]
 fn reboots_and_lost_network_and_sim_through_the_port() {
     let dir = tempfile::tempdir().unwrap();
-    let (link, socket) = (dir.path().join("m0.tty"), dir.path().join("m0.ctl"));
-    let sim = spawn(SimOptions {
-        link: link.clone(),
-        control: Some(socket.clone()),
-        vendor: Vendor::Simcom,
-        latency_ms: 500,
-        boot_ms: 100,
-        ..SimOptions::default()
-    })
-    .unwrap();
-    let mut ctl = Control::connect(&socket);
+    let (sim, mut ctl, link) = start(
+        dir.path(),
+        SimOptions {
+            vendor: Vendor::Simcom,
+            latency_ms: 500,
+            boot_ms: 100,
+            ..SimOptions::default()
+        },
+    );
     let mut port = open(&link);
     let _ = chat(&mut *port, b"ATE0\r", "OK\r\n");
     let _ = chat(&mut *port, b"AT+CMGS=23\r", "> ");

@@ -4,8 +4,22 @@
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+/// Starts a simulated modem with `opts` on `dir/m0.tty`, its control socket at `dir/m0.ctl`
+/// (what `opts` says of those two is replaced), and connects to the socket. Answers the
+/// handle (the modem runs while it lives), the control connection and the link to open.
+pub(super) fn start(dir: &Path, opts: super::SimOptions) -> (super::SimHandle, Control, PathBuf) {
+    let (link, socket) = (dir.join("m0.tty"), dir.join("m0.ctl"));
+    let sim = super::spawn(super::SimOptions {
+        link: link.clone(),
+        control: Some(socket.clone()),
+        ..opts
+    })
+    .unwrap_or_else(|e| panic!("start the simulated modem: {e}"));
+    (sim, Control::connect(&socket), link)
+}
 
 pub(super) fn open(link: &Path) -> Box<dyn serialport::SerialPort> {
     serialport::new(link.to_string_lossy(), 115_200)

@@ -2,8 +2,8 @@
 //! recording, and a Quectel modem playing an uploaded file and TTS into a scripted call.
 
 use super::media;
-use super::port_util::{chat, open, read_until, wait, Control};
-use super::{spawn, SimOptions, Vendor};
+use super::port_util::{chat, open, read_until, start, wait, Control};
+use super::{SimOptions, Vendor};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
@@ -18,20 +18,18 @@ fn pcm(frames: usize) -> Vec<u8> {
 #[test]
 fn the_audio_port_records_the_pcm_of_a_call_to_a_wav_file() {
     let dir = tempfile::tempdir().unwrap();
-    let (link, audio_link) = (dir.path().join("m0.tty"), dir.path().join("m0.audio"));
-    let socket = dir.path().join("m0.ctl");
+    let audio_link = dir.path().join("m0.audio");
     let audio_dir = dir.path().join("calls");
-    let _sim = spawn(SimOptions {
-        link: link.clone(),
-        control: Some(socket.clone()),
-        vendor: Vendor::Huawei,
-        audio_link: Some(audio_link.clone()),
-        audio_dir: Some(audio_dir.clone()),
-        answer_ms: 200,
-        ..SimOptions::default()
-    })
-    .unwrap();
-    let mut ctl = Control::connect(&socket);
+    let (_sim, mut ctl, link) = start(
+        dir.path(),
+        SimOptions {
+            vendor: Vendor::Huawei,
+            audio_link: Some(audio_link.clone()),
+            audio_dir: Some(audio_dir.clone()),
+            answer_ms: 200,
+            ..SimOptions::default()
+        },
+    );
     let mut port = open(&link);
     let mut audio = open(&audio_link);
     let _ = chat(&mut *port, b"ATE0\r", "OK\r\n");
@@ -77,17 +75,15 @@ fn the_audio_port_records_the_pcm_of_a_call_to_a_wav_file() {
 #[test]
 fn a_quectel_modem_plays_a_file_and_tts_into_a_scripted_call() {
     let dir = tempfile::tempdir().unwrap();
-    let (link, socket) = (dir.path().join("m0.tty"), dir.path().join("m0.ctl"));
-    let _sim = spawn(SimOptions {
-        link: link.clone(),
-        control: Some(socket.clone()),
-        vendor: Vendor::Quectel,
-        answer_ms: 200,
-        tts_ms_per_char: 10,
-        ..SimOptions::default()
-    })
-    .unwrap();
-    let mut ctl = Control::connect(&socket);
+    let (_sim, mut ctl, link) = start(
+        dir.path(),
+        SimOptions {
+            vendor: Vendor::Quectel,
+            answer_ms: 200,
+            tts_ms_per_char: 10,
+            ..SimOptions::default()
+        },
+    );
     let script = r#"{"op":"call_script","number":"+33612345678","script":"busy,answer"}"#;
     assert_eq!(ctl.call(script)["ok"], true);
     let mut port = open(&link);
