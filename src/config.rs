@@ -4,6 +4,12 @@
 //! typo is an error rather than a silent default) and then what the program needs
 //! ([`Config`], defaults applied, values checked). Nothing else in the crate reads a config
 //! file or the environment.
+//!
+//! Validation reports every problem it finds, not just the first, each about a key of the
+//! file ([`problem::KeyPath`]); [`problem::Locator`] turns those into line numbers, so errors
+//! read `PATH:LINE:COL: message` both at `otpgate serve` and in `otpgate check-config`.
+
+pub mod problem;
 
 use crate::modem::voice::{BackendConfig, Vendor};
 use crate::modem::EngineConfig;
@@ -11,10 +17,14 @@ use crate::otp::limits::LimitsConfig;
 use crate::otp_service::OtpConfig;
 use crate::pool::{Caps, ModemSpec};
 use crate::queue::{RetryPolicy, Routing};
+use problem::{KeyPath, Located, Locator, Problem};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+/// Where the API listens when the file has no `listen`: this machine only.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 /// The example configuration shipped in the repository and shown in the README.
 pub const EXAMPLE: &str = include_str!("../otpgate.example.toml");
@@ -29,14 +39,15 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}: {source}")]
-    Parse {
+    /// TOML syntax, a wrong type, an unknown key: the parser stops at the first.
+    #[error("{}", .problem.render(.path))]
+    Parse { path: PathBuf, problem: Located },
+    /// Every problem validation found, one per line.
+    #[error("{}", problem::render_all(.path, .problems))]
+    Invalid {
         path: PathBuf,
-        #[source]
-        source: Box<toml::de::Error>,
+        problems: Vec<Located>,
     },
-    #[error("{path}: {message}")]
-    Invalid { path: PathBuf, message: String },
 }
 
 /// The file as written.
@@ -59,6 +70,18 @@ pub struct FileConfig {
     pub modems: Vec<ModemSection>,
     /// `[webhook]`: optional; see [`crate::webhook::WebhookSection`].
     pub webhook: Option<crate::webhook::WebhookSection>,
+    /// `[tls]`: serve HTTPS with this certificate and key; absent: plain HTTP.
+    pub tls: Option<TlsSection>,
+}
+
+/// `[tls]`: both files, PEM. Read at start (see [`crate::listen::tls`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSection {
+    /// The certificate chain, the server's own certificate first.
+    pub cert: PathBuf,
+    /// Its private key (PKCS#8, PKCS#1 or SEC1), unencrypted; may be root:otpgate 0640.
+    pub key: PathBuf,
 }
 
 /// `[queue]`: retry policy.
@@ -192,6 +215,8 @@ pub struct Config {
     pub retention: crate::retention::RetentionConfig,
     /// Where state changes are POSTed, if anywhere.
     pub webhook: Option<crate::webhook::WebhookConfig>,
+    /// HTTPS instead of HTTP.
+    pub tls: Option<TlsSection>,
     /// Create the demo account at first start (embedded default only).
     pub demo_account: bool,
     /// Where the configuration came from, for messages.
@@ -210,11 +235,15 @@ impl Config {
 
     /// Parses and validates configuration text (`path` names it in errors).
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let file: FileConfig = toml::from_str(text).map_err(|source| ConfigError::Parse {
+        Self::from_file(FileConfig::parse(text, path)?, text, path)
+    }
+
+    /// Validates a parsed file; `text` is what it was parsed from, for line numbers.
+    pub fn from_file(file: FileConfig, text: &str, path: &Path) -> Result<Self, ConfigError> {
+        Self::validate(file, path).map_err(|problems| ConfigError::Invalid {
             path: path.to_path_buf(),
-            source: Box::new(source),
-        })?;
-        Self::validate(file, path)
+            problems: Locator::new(text).locate(problems),
+        })
     }
 
     /// The embedded default: data in `./otpgate-data`, 127.0.0.1:8080, one simulated modem.
@@ -247,23 +276,27 @@ impl Config {
                 voice_vendor: None,
             }],
             webhook: None,
+            tls: None,
         };
         let mut config = Self::validate(file, Path::new("<embedded default>"))
-            .unwrap_or_else(|e| unreachable!("the embedded default is valid: {e}"));
+            .unwrap_or_else(|e| unreachable!("the embedded default is valid: {e:?}"));
         config.source = "embedded default (simulated modem, no hardware)".into();
         config.demo_account = true;
         config
     }
 
-    fn validate(file: FileConfig, path: &Path) -> Result<Self, ConfigError> {
-        let invalid = |message: String| ConfigError::Invalid {
-            path: path.to_path_buf(),
-            message,
-        };
-        let listen_text = file.listen.as_deref().unwrap_or("127.0.0.1:8080");
-        let listen: SocketAddr = listen_text
-            .parse()
-            .map_err(|e| invalid(format!("listen = {listen_text:?}: {e}")))?;
+    /// Checks the file and applies defaults; every problem found, each about a key.
+    fn validate(file: FileConfig, path: &Path) -> Result<Self, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let root = KeyPath::root();
+        let listen_text = file.listen.as_deref().unwrap_or(DEFAULT_LISTEN);
+        let listen: SocketAddr = listen_text.parse().unwrap_or_else(|e| {
+            problems.push(Problem::new(
+                root.key("listen"),
+                format!("listen = {listen_text:?}: {e} (write an address and a port, like \"127.0.0.1:8080\")"),
+            ));
+            SocketAddr::from(([127, 0, 0, 1], 8080))
+        });
         let data_dir = file
             .data_dir
             .unwrap_or_else(|| PathBuf::from("otpgate-data"));
@@ -303,35 +336,45 @@ impl Config {
             tts,
         };
         if file.modems.is_empty() {
-            return Err(invalid(
-                "no [[modem]] configured: at least one is needed".into(),
+            problems.push(Problem::new(
+                root.key("modem"),
+                "no [[modem]] configured: at least one is needed",
             ));
         }
         let mut modems = Vec::new();
-        for m in file.modems {
+        for (i, m) in file.modems.into_iter().enumerate() {
+            let at = root.key("modem").index(i);
+            let mut bad =
+                |key: &str, message: String| problems.push(Problem::new(at.key(key), message));
             if m.id.is_empty()
                 || !m
                     .id
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
             {
-                return Err(invalid(format!(
-                    "modem id {:?}: use letters, digits, - _ .",
-                    m.id
-                )));
+                bad(
+                    "id",
+                    format!("modem id {:?}: use letters, digits, - _ .", m.id),
+                );
             }
             if modems.iter().any(|x: &ModemConfig| x.spec.id == m.id) {
-                return Err(invalid(format!("modem id {:?} appears twice", m.id)));
+                bad("id", format!("modem id {:?} appears twice", m.id));
             }
             if m.baud == 0 {
-                return Err(invalid(format!("modem {}: baud must be positive", m.id)));
+                bad("baud", format!("modem {}: baud must be positive", m.id));
             }
             if let Some(pin) = &m.pin {
                 if !(4..=8).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
-                    return Err(invalid(format!(
-                        "modem {}: pin must be 4 to 8 digits",
-                        m.id
-                    )));
+                    bad("pin", format!("modem {}: pin must be 4 to 8 digits", m.id));
+                }
+            }
+            for (j, route) in m.routes.iter().enumerate() {
+                let digits = route.trim_start_matches('+');
+                if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+                    problems.push(Problem::new(
+                        at.key("routes").index(j),
+                        format!("routes: {route:?} is not a number prefix like \"+3361\""),
+                    ));
                 }
             }
             let engine = EngineConfig {
@@ -345,7 +388,10 @@ impl Config {
                 ),
                 ..EngineConfig::default()
             };
-            let voice = voice_backend(&m, &invalid)?;
+            let voice = voice_backend(&m, &at).unwrap_or_else(|p| {
+                problems.push(p);
+                BackendConfig::None
+            });
             let spec = ModemSpec {
                 id: m.id,
                 device: m.device,
@@ -369,26 +415,24 @@ impl Config {
             modems.push(ModemConfig { spec, simulated });
         }
         let otp = otp_config(&file.otp);
-        let webhook = file
+        let webhook = match file
             .webhook
             .as_ref()
             .map(crate::webhook::WebhookConfig::from_section)
-            .transpose()
-            .map_err(|e| invalid(format!("[webhook] {e}")))?;
+        {
+            None => None,
+            Some(Ok(w)) => Some(w),
+            Some(Err(e)) => {
+                problems.push(Problem::new(
+                    root.key("webhook").key(webhook_key(&e)),
+                    format!("[webhook] {e}"),
+                ));
+                None
+            }
+        };
         let mut prefixes: Vec<String> = modems.iter().flat_map(|m| m.spec.routes.clone()).collect();
         prefixes.sort();
         prefixes.dedup();
-        if let Some(bad) = prefixes.iter().find(|p| {
-            p.is_empty()
-                || !p
-                    .trim_start_matches('+')
-                    .chars()
-                    .all(|c| c.is_ascii_digit())
-        }) {
-            return Err(invalid(format!(
-                "routes: {bad:?} is not a number prefix like \"+3361\""
-            )));
-        }
         let routing = Routing {
             prefixes,
             fallback: file
@@ -396,6 +440,9 @@ impl Config {
                 .route_fallback_ms
                 .map_or(Routing::default().fallback, Duration::from_millis),
         };
+        if !problems.is_empty() {
+            return Err(problems);
+        }
         Ok(Self {
             listen,
             data_dir,
@@ -406,9 +453,41 @@ impl Config {
             voice,
             retention: retention_config(&file.retention),
             webhook,
+            tls: file.tls,
             demo_account: false,
             source: path.display().to_string(),
         })
+    }
+}
+
+impl FileConfig {
+    /// Parses configuration text as written (`path` names it in errors): TOML syntax, types,
+    /// unknown keys. The parser stops at the first such problem.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            problem: Located {
+                at: e.span().map(|s| problem::position(text, s.start)),
+                // One line per problem: toml's message may run over several.
+                message: e
+                    .message()
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            },
+        })
+    }
+}
+
+/// The `[webhook]` key a webhook error is about.
+fn webhook_key(e: &crate::webhook::WebhookError) -> &'static str {
+    use crate::webhook::WebhookError as E;
+    match e {
+        E::EmptySecret => "secret",
+        E::Zero(key) => key,
+        _ => "url",
     }
 }
 
@@ -426,19 +505,20 @@ fn retention_config(s: &RetentionSection) -> crate::retention::RetentionConfig {
     }
 }
 
-fn voice_backend(
-    m: &ModemSection,
-    invalid: &dyn Fn(String) -> ConfigError,
-) -> Result<BackendConfig, ConfigError> {
+/// Modem `m`'s voice backend; `at` is its `[[modem]]`, for the key of a problem.
+fn voice_backend(m: &ModemSection, at: &KeyPath) -> Result<BackendConfig, Problem> {
     let vendor = match m.voice_vendor.as_deref() {
         None => None,
         Some(v) => match Vendor::detect(v) {
             Some(vendor @ (Vendor::Quectel | Vendor::Simcom)) => Some(vendor),
             _ => {
-                return Err(invalid(format!(
-                    "modem {}: voice_vendor {v:?}: use \"quectel\" or \"simcom\"",
-                    m.id
-                )))
+                return Err(Problem::new(
+                    at.key("voice_vendor"),
+                    format!(
+                        "modem {}: voice_vendor {v:?}: use \"quectel\" or \"simcom\"",
+                        m.id
+                    ),
+                ))
             }
         },
     };
@@ -450,19 +530,25 @@ fn voice_backend(
                 baud: m.baud,
             },
             None => {
-                return Err(invalid(format!(
+                return Err(Problem::new(
+                    at.key("voice"),
+                    format!(
                     "modem {}: voice = \"pcm-serial\" needs voice_device (the modem's audio port)",
                     m.id
-                )))
+                ),
+                ))
             }
         },
         "modem-tts" => BackendConfig::ModemTts { vendor },
         "modem-file" => BackendConfig::ModemFile { vendor },
         other => {
-            return Err(invalid(format!(
-                "modem {}: voice = {other:?}: use pcm-serial, modem-tts, modem-file or none",
-                m.id
-            )))
+            return Err(Problem::new(
+                at.key("voice"),
+                format!(
+                    "modem {}: voice = {other:?}: use pcm-serial, modem-tts, modem-file or none",
+                    m.id
+                ),
+            ))
         }
     })
 }
@@ -520,6 +606,75 @@ mod tests {
         assert!(e.to_string().contains("no [[modem]]"));
         let e = Config::parse("[[modem]]\nid=\"a\"\ndevice=\"/d\"\npin=\"12\"", p).unwrap_err();
         assert!(e.to_string().contains("pin"));
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_line() {
+        let text = "\
+listen = \"nope\"
+
+[[modem]]
+id = \"a\"
+device = \"/d\"
+pin = \"12\"
+routes = [\"+33\", \"x1\"]
+
+[[modem]]
+id = \"a\"
+device = \"/e\"
+voice = \"pcm-serial\"
+
+[webhook]
+url = \"http://h/e\"
+secret = \"\"
+";
+        let e = Config::parse(text, Path::new("o.toml")).unwrap_err();
+        let ConfigError::Invalid { problems, .. } = &e else {
+            panic!("{e}")
+        };
+        let lines: Vec<_> = problems.iter().map(|p| p.at.map(|at| at.line)).collect();
+        assert_eq!(
+            lines,
+            [Some(1), Some(6), Some(7), Some(10), Some(12), Some(16)],
+            "{e}"
+        );
+        let text = e.to_string();
+        for needle in [
+            "o.toml:1:1: listen",
+            "o.toml:6:1: modem a: pin must be 4 to 8 digits",
+            "o.toml:7:18: routes: \"x1\"",
+            "o.toml:10:1: modem id \"a\" appears twice",
+            "o.toml:12:1: modem a: voice = \"pcm-serial\" needs voice_device",
+            "o.toml:16:1: [webhook] secret",
+        ] {
+            assert!(text.contains(needle), "{needle:?} not in:\n{text}");
+        }
+    }
+
+    #[test]
+    fn syntax_errors_have_a_line_and_column() {
+        let e = Config::parse(
+            "[[modem]]\nid = \"a\"\nbaud = \"fast\"\n",
+            Path::new("o.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("o.toml:3:8: "), "{e}");
+        let e = Config::parse("listen = \n", Path::new("o.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("o.toml:1:10: "), "{e}");
+    }
+
+    #[test]
+    fn tls_needs_both_files() {
+        let p = Path::new("x.toml");
+        let modem = "[[modem]]\nid=\"a\"\ndevice=\"/d\"\n";
+        let c = Config::parse(&format!("[tls]\ncert = \"/c\"\nkey = \"/k\"\n{modem}"), p).unwrap();
+        assert_eq!(c.tls.unwrap().key, PathBuf::from("/k"));
+        assert!(Config::parse(modem, p).unwrap().tls.is_none());
+        let e = Config::parse(&format!("[tls]\ncert = \"/c\"\n{modem}"), p).unwrap_err();
+        assert!(e.to_string().contains("missing field `key`"), "{e}");
     }
 
     #[test]
