@@ -17,7 +17,6 @@ use crate::sim::{self, SimOptions};
 use crate::status::StatusBoard;
 use crate::store::Store;
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use std::future::Future;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -41,6 +40,12 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     // Load the phone-number metadata now, not on the first request.
     crate::otp::number::warm_up();
+    // A bad certificate or key stops the start before anything else is opened.
+    let tls = config
+        .tls
+        .as_ref()
+        .map(crate::listen::tls::load)
+        .transpose()?;
     let store = Store::open(&config.data_dir)
         .with_context(|| format!("opening the data directory {}", config.data_dir.display()))?;
     let queue = Queue::open(store.clone(), config.retry.clone(), config.routing.clone())
@@ -134,24 +139,15 @@ pub async fn run(
     let addr = listener
         .local_addr()
         .context("reading the listen address")?;
-    tracing::info!("listening on http://{addr}");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!("listening on {scheme}://{addr}");
     if config.demo_account {
         tracing::info!(
             "try: curl -s -u {DEMO_LOGIN}:{DEMO_KEY} -H 'content-type: application/json' \
-             -d '{{\"to\": \"+33612345678\", \"type\": \"NUMERIC\"}}' http://{addr}/2fa/create"
+             -d '{{\"to\": \"+33612345678\", \"type\": \"NUMERIC\"}}' {scheme}://{addr}/2fa/create"
         );
     }
-    // Answers go out at once: the API is request/response over keep-alive connections, where
-    // Nagle's algorithm meeting the client's delayed ACK can hold an answer for 40 ms.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("serving HTTP")?;
+    crate::listen::serve(listener, app, tls, shutdown).await;
 
     tracing::info!("shutting down");
     cancel.cancel();

@@ -21,13 +21,14 @@
 //! - [`otp_service`]: OTPs in sled and their SMS in the queue; what the dialects call.
 //! - [`accounts`]: API logins and hashed keys. [`control`]: the socket the `keys` CLI uses.
 //! - [`http`]: the axum API: the Nomado, MonSMSPro and Octopush dialects and our own.
+//! - [`listen`]: the API's listener: TCP, TLS (rustls) when configured, bounded graceful stop.
 //! - [`sim`]: the simulated modem on a real pseudo-terminal (its own PDU decoder, on purpose).
 //! - [`webhook`]: state changes as events in a sled outbox, POSTed to a configured URL.
 //! - [`voice`]: what a `voice_sms` call says and its audio: the script of a code in 13
 //!   languages, espeak-ng run as a child process, WAV, resampling to 8 kHz.
 //!
 //! Wiring:
-//! - [`config`]: the TOML file or the embedded default, validated.
+//! - [`config`]: the TOML file or the embedded default, validated; errors with line numbers.
 //! - [`app`]: builds the parts, owns cancellation and the shutdown order.
 //!
 //! Dependencies point one way: `at` and `sms` depend on nothing here; `modem` knows only `at`;
@@ -41,6 +42,7 @@ pub mod config;
 pub mod control;
 pub mod http;
 pub mod inbox;
+pub mod listen;
 pub mod modem;
 pub mod otp;
 pub mod otp_service;

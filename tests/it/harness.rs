@@ -270,12 +270,14 @@ impl Daemon {
             .expect("spawn otpgate serve");
         self.child = Some(child);
         self.log = log.clone();
-        let addr = wait_for("the daemon to listen", Duration::from_secs(20), || {
+        // "listening on http://ADDR", or https:// with [tls].
+        self.base = wait_for("the daemon to listen", Duration::from_secs(20), || {
             let text = std::fs::read_to_string(&log).ok()?;
-            let rest = text.split("listening on http://").nth(1)?;
-            Some(rest.split_whitespace().next()?.to_string())
+            ["http", "https"].into_iter().find_map(|scheme| {
+                let rest = text.split(&format!("listening on {scheme}://")).nth(1)?;
+                Some(format!("{scheme}://{}", rest.split_whitespace().next()?))
+            })
         });
-        self.base = format!("http://{addr}");
     }
 
     /// SIGKILL, no chance to flush or clean up.

@@ -5,5 +5,6 @@ mod modems;
 mod otp;
 mod pool;
 mod probe;
+mod tls;
 mod voice;
 mod webhooks;
