@@ -29,6 +29,7 @@
 //!
 //! Wiring:
 //! - [`config`]: the TOML file or the embedded default, validated; errors with line numbers.
+//! - [`check`]: `otpgate check-config`: the file, its devices, TLS files and data_dir.
 //! - [`app`]: builds the parts, owns cancellation and the shutdown order.
 //!
 //! Dependencies point one way: `at` and `sms` depend on nothing here; `modem` knows only `at`;
@@ -38,6 +39,7 @@
 pub mod accounts;
 pub mod app;
 pub mod at;
+pub mod check;
 pub mod config;
 pub mod control;
 pub mod http;

@@ -35,6 +35,12 @@ enum Command {
     ModemSim(Box<otpgate::sim::SimOptions>),
     /// Print the example configuration.
     ExampleConfig,
+    /// Check a configuration file and the devices, TLS files and data directory it names;
+    /// prints each problem as PATH:LINE:COL: message; exit 0 when valid, 1 when not.
+    CheckConfig {
+        #[arg(long, short, default_value = otpgate::check::DEFAULT_PATH)]
+        config: PathBuf,
+    },
     /// Manage API accounts (works with the daemon running or stopped).
     Keys {
         #[command(subcommand)]
@@ -89,6 +95,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Keys { action, config } => keys(action, config),
+        Command::CheckConfig { config } => return otpgate::check::run_command(&config),
         // Its own exit codes, one per way it can fail.
         Command::Modem {
             action: ModemAction::Probe(args),

@@ -1,4 +1,5 @@
 mod api;
+mod check_config;
 mod foundation;
 pub mod harness;
 mod modems;
