@@ -177,14 +177,17 @@ fn bad_tls_files_stop_the_start_naming_the_file() {
             ),
         )
         .expect("write config");
-        let mut child = Command::new(BIN)
-            .args(["serve", "--config"])
-            .arg(&config)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn otpgate serve");
+        let mut guard = KillOnDrop(
+            Command::new(BIN)
+                .args(["serve", "--config"])
+                .arg(&config)
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn otpgate serve"),
+        );
+        let child = &mut guard.0;
         let status = harness::wait_for("the daemon to give up", Duration::from_secs(20), || {
             child.try_wait().expect("wait")
         });
@@ -212,5 +215,54 @@ fn bad_tls_files_stop_the_start_naming_the_file() {
             "key contents in: {stderr}"
         );
         assert!(!stdout.contains("listening on"), "{stdout}");
+    }
+}
+
+#[test]
+fn listening_beyond_loopback_without_tls_warns() {
+    let dir = harness::tempdir();
+    let config = dir.path().join("open.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"0.0.0.0:0\"\ndata_dir = \"{}\"\n[[modem]]\nid = \"sim\"\ndevice = \"{}\"\nsimulated = true\n",
+            dir.path().join("data").display(),
+            dir.path().join("sim.tty").display()
+        ),
+    )
+    .expect("write config");
+    let log = dir.path().join("daemon.log");
+    let out = std::fs::File::create(&log).expect("log");
+    let child = Command::new(BIN)
+        .args(["serve", "--config"])
+        .arg(&config)
+        .stdin(Stdio::null())
+        .stdout(out.try_clone().expect("dup"))
+        .stderr(out)
+        .spawn()
+        .expect("spawn otpgate serve");
+    let _daemon = KillOnDrop(child);
+    let read = || std::fs::read_to_string(&log).unwrap_or_default();
+    harness::wait_for("the daemon to listen", Duration::from_secs(20), || {
+        read()
+            .contains("listening on http://0.0.0.0:")
+            .then_some(())
+    });
+    let warning = harness::wait_for("the clear-text warning", Duration::from_secs(10), || {
+        read()
+            .lines()
+            .find(|l| l.contains("without TLS"))
+            .map(str::to_string)
+    });
+    assert!(warning.contains("WARN"), "{warning}");
+}
+
+/// Kills a daemon started by hand when the test ends, passed or not.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
