@@ -1,5 +1,10 @@
 //! The message record: what the queue stores for each outbound SMS, and its states.
+//!
+//! Stored as [`schema::encode_with`]: the fields of the first format, then [`Extra`], the
+//! fields added since; records written before `Extra` existed still read (see the test
+//! `a_record_of_the_first_format_still_reads`).
 
+use crate::store::schema::{self, RecordError};
 use crate::store::Sealed;
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +16,7 @@ use serde::{Deserialize, Serialize};
 ///    +---------+ (retry)
 /// queued/sending -> failed | expired
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum State {
     Queued,
@@ -156,9 +161,51 @@ pub struct Message {
     pub voice: Option<Voice>,
     /// The calls placed for a voice OTP.
     pub calls: Vec<CallAttempt>,
+    /// Fields added after the first format; stored after the others (see [`Message::encode`]).
+    #[serde(skip)]
+    pub extra: Extra,
+}
+
+/// What a message record gained after its first format.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extra {
+    /// The id of the API call that queued it (`x-request-id`), carried into the worker's logs.
+    pub request_id: Option<String>,
+    /// The modem that last took it from the queue.
+    pub modem: Option<String>,
 }
 
 impl Message {
+    /// The record as stored.
+    pub fn encode(&self) -> Result<Vec<u8>, RecordError> {
+        schema::encode_with(self, &self.extra)
+    }
+
+    /// A record back from its stored bytes (either format).
+    pub fn decode(bytes: &[u8]) -> Result<Self, RecordError> {
+        let (mut msg, extra): (Message, Extra) = schema::decode_with(bytes)?;
+        msg.extra = extra;
+        Ok(msg)
+    }
+
+    /// The modem a message is on, for the metrics: none while queued; otherwise the modem that
+    /// last took it (records of the first format: the one that sent its last part or call).
+    pub fn on_modem(&self) -> Option<&str> {
+        if self.state == State::Queued {
+            return None;
+        }
+        self.extra
+            .modem
+            .as_deref()
+            .or_else(|| {
+                self.parts
+                    .iter()
+                    .max_by_key(|p| p.sent_ms)
+                    .map(|p| p.modem.as_str())
+            })
+            .or_else(|| self.calls.last().map(|c| c.modem.as_str()))
+    }
+
     /// Records a state change with an optional note.
     pub fn set_state(&mut self, state: State, now_ms: u64, note: Option<String>) {
         self.state = state;
@@ -247,6 +294,7 @@ mod tests {
             history: Vec::new(),
             voice: None,
             calls: Vec::new(),
+            extra: Extra::default(),
         }
     }
 
@@ -280,10 +328,40 @@ mod tests {
             ),
         ];
         m.set_state(State::Sent, 3, Some("note".into()));
-        let bytes = crate::store::schema::encode(&m).unwrap();
-        let back: Message = crate::store::schema::decode(&bytes).unwrap();
+        m.extra = Extra {
+            request_id: Some("req-7".into()),
+            modem: Some("m0".into()),
+        };
+        let back = Message::decode(&m.encode().unwrap()).unwrap();
         assert_eq!(back.parts, m.parts);
         assert_eq!(back.history, m.history);
+        assert_eq!(back.extra, m.extra);
+    }
+
+    /// A delivered OTP message as the first format stored it (bytes written by the code
+    /// before `Extra`), so databases of earlier versions stay readable.
+    const FIRST_FORMAT: &str = "012a0c2b33333631323334353637380001000380d095ffbc3101c09fbaffbc31\
+        0180d095ffbc310000012a010107026d30e8d795ffbc3101d0df95ffbc3101156e6f6d61646f206163636f75\
+        6e742074657374657202e8d795ffbc310200d0df95ffbc3103000000";
+
+    #[test]
+    fn a_record_of_the_first_format_still_reads() {
+        let bytes = hex::decode(FIRST_FORMAT).unwrap();
+        let m = Message::decode(&bytes).unwrap();
+        assert_eq!((m.id, m.to.as_str()), (42, "+33612345678"));
+        assert_eq!(m.state, State::Delivered);
+        assert_eq!(m.origin.as_deref(), Some("nomado account tester"));
+        assert_eq!(m.parts.len(), 1);
+        assert_eq!(
+            m.parts[0].status,
+            PartStatus::Delivered {
+                at_ms: 1_700_000_002_000
+            }
+        );
+        assert_eq!(m.history.len(), 2);
+        assert_eq!(m.extra, Extra::default());
+        // Its modem comes from its part.
+        assert_eq!(m.on_modem(), Some("m0"));
     }
 
     #[test]

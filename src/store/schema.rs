@@ -19,12 +19,18 @@
 //! a format byte, then postcard (serde's compact binary form). Compared with JSON this
 //! roughly halves what sled copies on each insert and writes to its log.
 //! Accounts (rare writes, read by operators) stay JSON.
+//!
+//! postcard is not self-describing: a field added to a record would make every older record
+//! unreadable. So fields added later go in an extension record after the original ones, under
+//! format byte 2 ([`encode_with`]); a format-1 record reads with the extension's default.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 /// The format byte in front of every [`encode`]d record.
 const FORMAT_V1: u8 = 1;
+/// The format byte of a record with an extension ([`encode_with`]).
+const FORMAT_V2: u8 = 2;
 
 /// Why a stored record could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +55,33 @@ pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, RecordError> {
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, RecordError> {
     match bytes.split_first() {
         Some((&FORMAT_V1, rest)) => Ok(postcard::from_bytes(rest)?),
+        Some((&other, _)) => Err(RecordError::Format(other)),
+        None => Err(RecordError::Empty),
+    }
+}
+
+/// A record with an extension: format byte 2, the record as [`encode`] writes it, then the
+/// extension (postcard).
+pub fn encode_with<T: Serialize, E: Serialize>(value: &T, ext: &E) -> Result<Vec<u8>, RecordError> {
+    let mut out = Vec::with_capacity(224);
+    out.push(FORMAT_V2);
+    let out = postcard::to_extend(value, out)?;
+    Ok(postcard::to_extend(ext, out)?)
+}
+
+/// A record and its extension back from bytes of either format (format 1: the default
+/// extension).
+pub fn decode_with<T, E>(bytes: &[u8]) -> Result<(T, E), RecordError>
+where
+    T: DeserializeOwned,
+    E: DeserializeOwned + Default,
+{
+    match bytes.split_first() {
+        Some((&FORMAT_V1, rest)) => Ok((postcard::from_bytes(rest)?, E::default())),
+        Some((&FORMAT_V2, rest)) => {
+            let (value, rest) = postcard::take_from_bytes(rest)?;
+            Ok((value, postcard::from_bytes(rest)?))
+        }
         Some((&other, _)) => Err(RecordError::Format(other)),
         None => Err(RecordError::Empty),
     }
@@ -149,6 +182,38 @@ mod tests {
         assert!(matches!(
             decode::<R>(&bytes[..2]),
             Err(RecordError::Postcard(_))
+        ));
+    }
+
+    #[derive(Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Ext {
+        d: Option<String>,
+    }
+
+    #[test]
+    fn an_extension_rides_after_the_record_and_old_records_read_with_its_default() {
+        let r = R {
+            a: 7,
+            b: None,
+            c: vec![3],
+        };
+        let ext = Ext {
+            d: Some("req-1".into()),
+        };
+        let bytes = encode_with(&r, &ext).unwrap();
+        assert_eq!(bytes[0], FORMAT_V2);
+        assert_eq!(decode_with::<R, Ext>(&bytes).unwrap(), (r, ext));
+        let old = encode(&R {
+            a: 1,
+            b: None,
+            c: vec![],
+        })
+        .unwrap();
+        let (back, ext) = decode_with::<R, Ext>(&old).unwrap();
+        assert_eq!((back.a, ext), (1, Ext::default()));
+        assert!(matches!(
+            decode_with::<R, Ext>(&[3, 0]),
+            Err(RecordError::Format(3))
         ));
     }
 }

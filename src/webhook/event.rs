@@ -159,6 +159,7 @@ mod tests {
             }],
             voice: None,
             calls: Vec::new(),
+            extra: Default::default(),
         }
     }
 

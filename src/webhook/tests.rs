@@ -118,6 +118,7 @@ fn message(id: u64, state: State) -> Message {
         history: Vec::new(),
         voice: None,
         calls: Vec::new(),
+        extra: Default::default(),
     }
 }
 
