@@ -106,6 +106,7 @@ async fn scenario(modems: usize, latency_ms: u64, messages: usize) -> anyhow::Re
                 not_after_ms: None,
                 origin: None,
                 voice: None,
+                request_id: None,
             })
             .await
         }));

@@ -51,10 +51,16 @@ pub async fn run(
     let queue = Queue::open(store.clone(), config.retry.clone(), config.routing.clone())
         .context("opening the queue")?;
     let board = StatusBoard::default();
+    let metrics = crate::metrics::Metrics::new(queue.clone(), board.clone());
     let inbox = Inbox::open(store.clone()).context("opening the inbox")?;
     let accounts = Accounts::open(store.clone()).context("loading the accounts")?;
-    let otp = OtpService::open(store.clone(), queue.clone(), config.otp.clone())
-        .context("opening the OTP service")?;
+    let otp = OtpService::open(
+        store.clone(),
+        queue.clone(),
+        config.otp.clone(),
+        metrics.otp(),
+    )
+    .context("opening the OTP service")?;
     if config.demo_account && accounts.is_empty() {
         accounts
             .add_with_key(DEMO_LOGIN, DEMO_KEY)
@@ -135,6 +141,7 @@ pub async fn run(
         otp,
         accounts,
         inbox,
+        metrics,
     });
     let addr = listener
         .local_addr()

@@ -72,6 +72,16 @@ pub struct FileConfig {
     pub webhook: Option<crate::webhook::WebhookSection>,
     /// `[tls]`: serve HTTPS with this certificate and key; absent: plain HTTP.
     pub tls: Option<TlsSection>,
+    #[serde(default)]
+    pub log: LogSection,
+}
+
+/// `[log]`: the shape of log lines (see [`crate::logging`]).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSection {
+    /// `text` (default; journald-friendly when stdout is the journal) or `json`.
+    pub format: Option<crate::logging::LogFormat>,
 }
 
 /// `[tls]`: both files, PEM. Read at start (see [`crate::listen::tls`]).
@@ -217,6 +227,8 @@ pub struct Config {
     pub webhook: Option<crate::webhook::WebhookConfig>,
     /// HTTPS instead of HTTP.
     pub tls: Option<TlsSection>,
+    /// The shape of log lines.
+    pub log_format: crate::logging::LogFormat,
     /// Create the demo account at first start (embedded default only).
     pub demo_account: bool,
     /// Where the configuration came from, for messages.
@@ -277,6 +289,7 @@ impl Config {
             }],
             webhook: None,
             tls: None,
+            log: LogSection::default(),
         };
         let mut config = Self::validate(file, Path::new("<embedded default>"))
             .unwrap_or_else(|e| unreachable!("the embedded default is valid: {e:?}"));
@@ -454,6 +467,7 @@ impl Config {
             retention: retention_config(&file.retention),
             webhook,
             tls: file.tls,
+            log_format: file.log.format.unwrap_or_default(),
             demo_account: false,
             source: path.display().to_string(),
         })

@@ -20,8 +20,11 @@
 //! - [`pool`]: one worker per modem: bring-up, health, sending, status reports, inbound SMS.
 //! - [`otp_service`]: OTPs in sled and their SMS in the queue; what the dialects call.
 //! - [`accounts`]: API logins and hashed keys. [`control`]: the socket the `keys` CLI uses.
-//! - [`http`]: the axum API: the Nomado, MonSMSPro and Octopush dialects and our own.
 //! - [`listen`]: the API's listener: TCP, TLS (rustls) when configured, bounded graceful stop.
+//! - [`http`]: the axum API: the Nomado, MonSMSPro and Octopush dialects and our own; request
+//!   ids.
+//! - [`metrics`]: `GET /metrics` (Prometheus): HTTP latency and OTP counters it keeps, the
+//!   queue's and the status board's numbers read at scrape time.
 //! - [`sim`]: the simulated modem on a real pseudo-terminal (its own PDU decoder, on purpose).
 //! - [`webhook`]: state changes as events in a sled outbox, POSTed to a configured URL.
 //! - [`voice`]: what a `voice_sms` call says and its audio: the script of a code in 13
@@ -31,6 +34,7 @@
 //! - [`config`]: the TOML file or the embedded default, validated; errors with line numbers.
 //! - [`check`]: `otpgate check-config`: the file, its devices, TLS files and data_dir.
 //! - [`app`]: builds the parts, owns cancellation and the shutdown order.
+//! - [`logging`]: text, journald or JSON log lines.
 //!
 //! Dependencies point one way: `at` and `sms` depend on nothing here; `modem` knows only `at`;
 //! `queue` drives `modem` with `sms`; `http` talks to `queue` and `status`; only `app` names
@@ -45,6 +49,8 @@ pub mod control;
 pub mod http;
 pub mod inbox;
 pub mod listen;
+pub mod logging;
+pub mod metrics;
 pub mod modem;
 pub mod otp;
 pub mod otp_service;

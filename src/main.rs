@@ -84,9 +84,11 @@ fn main() -> ExitCode {
     // SAFETY: PR_SET_THP_DISABLE takes plain integers and only sets a flag on this process.
     unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
     let cli = Cli::parse();
-    // The daemon logs to stdout (journald takes it); the other commands keep stdout for
-    // their own output.
-    init_logging(matches!(cli.command, Command::Serve { .. }));
+    // The daemon logs to stdout (journald takes it) once its config says how (`serve`); the
+    // other commands keep stdout for their own output.
+    if !matches!(cli.command, Command::Serve { .. }) {
+        otpgate::logging::init(otpgate::logging::LogFormat::Text, false);
+    }
     let result = match cli.command {
         Command::Serve { config, listen } => serve(config, listen),
         Command::ModemSim(opts) => otpgate::sim::run(*opts).map_err(anyhow::Error::from),
@@ -155,23 +157,6 @@ fn keys(action: KeysAction, config_path: Option<PathBuf>) -> anyhow::Result<()> 
     Ok(())
 }
 
-fn init_logging(to_stdout: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("OTPGATE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    if to_stdout {
-        builder
-            .with_writer(std::io::stdout)
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-            .init();
-    } else {
-        builder
-            .with_writer(std::io::stderr)
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-            .init();
-    }
-}
-
 fn serve(config_path: Option<PathBuf>, listen: Option<std::net::SocketAddr>) -> anyhow::Result<()> {
     let mut config = match &config_path {
         Some(path) => Config::load(path)?,
@@ -180,6 +165,8 @@ fn serve(config_path: Option<PathBuf>, listen: Option<std::net::SocketAddr>) -> 
     if let Some(listen) = listen {
         config.listen = listen;
     }
+    // After the config (it says the format); a config error is printed by main.
+    otpgate::logging::init(config.log_format, true);
     // One runtime thread: a request is a few tens of microseconds of work between awaits, and
     // on a 2-core appliance cross-thread wake-ups cost more than a second worker gains (see
     // the README's benchmark notes). sled and the simulated modems have threads of their own.

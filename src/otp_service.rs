@@ -78,6 +78,8 @@ pub struct CreateRequest {
     pub render: Render,
     /// A voice OTP: a call speaks the code (the SMS text is its fallback).
     pub voice: Option<crate::queue::Voice>,
+    /// The API call's request id, carried with the message into the worker's logs.
+    pub request_id: Option<String>,
 }
 
 /// A created OTP.
@@ -125,10 +127,17 @@ struct Inner {
     hasher: CodeHasher,
     limiter: Mutex<Limiter>,
     config: OtpConfig,
+    metrics: crate::metrics::OtpMetrics,
 }
 
 impl OtpService {
-    pub fn open(store: Store, queue: Queue, config: OtpConfig) -> Result<Self, ServiceError> {
+    /// Opens the service; `metrics` counts what it creates and verifies.
+    pub fn open(
+        store: Store,
+        queue: Queue,
+        config: OtpConfig,
+        metrics: crate::metrics::OtpMetrics,
+    ) -> Result<Self, ServiceError> {
         Ok(Self {
             inner: Arc::new(Inner {
                 otps: store.tree(schema::OTPS)?,
@@ -138,6 +147,7 @@ impl OtpService {
                 store,
                 queue,
                 config,
+                metrics,
             }),
         })
     }
@@ -190,6 +200,7 @@ impl OtpService {
                 None => format!("{} account {}", req.dialect, req.account),
             }),
             voice: req.voice.clone(),
+            request_id: req.request_id,
         })?;
         let record = OtpRecord {
             digest: self
@@ -225,6 +236,7 @@ impl OtpService {
         }
         self.inner.store.flush().await?;
         self.inner.queue.release(&message);
+        self.inner.metrics.created(req.dialect);
         Ok(Created {
             token,
             code,
@@ -264,6 +276,7 @@ impl OtpService {
             return Err(ServiceError::NotFound);
         };
         self.inner.store.flush().await?;
+        self.inner.metrics.verified(&record.dialect, outcome);
         Ok((record, outcome))
     }
 

@@ -114,6 +114,7 @@ mod tests {
             not_after_ms: None,
             origin: None,
             voice: None,
+            request_id: None,
         }
     }
 
@@ -129,7 +130,8 @@ mod tests {
             },
             ..OtpConfig::default()
         };
-        let otp = OtpService::open(store.clone(), queue.clone(), otp_config).unwrap();
+        let otp =
+            OtpService::open(store.clone(), queue.clone(), otp_config, Default::default()).unwrap();
         let inbox = Inbox::open(store.clone()).unwrap();
         // One message sent, one still waiting.
         let sent = queue.enqueue(new("+33611111111")).await.unwrap();
@@ -156,6 +158,7 @@ mod tests {
             sender: None,
             render: Box::new(|code, _| code.to_string()),
             voice: None,
+            request_id: None,
         })
         .await
         .unwrap();

@@ -27,6 +27,26 @@ pub enum ModemState {
 }
 
 impl ModemState {
+    /// Every state, for the metrics' one-gauge-per-state idiom.
+    pub const ALL: [ModemState; 5] = [
+        ModemState::Starting,
+        ModemState::Ready,
+        ModemState::Degraded,
+        ModemState::Offline,
+        ModemState::SimLocked,
+    ];
+
+    /// The state's name, as the API writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModemState::Starting => "starting",
+            ModemState::Ready => "ready",
+            ModemState::Degraded => "degraded",
+            ModemState::Offline => "offline",
+            ModemState::SimLocked => "sim-locked",
+        }
+    }
+
     /// Whether a modem in this state sends (now, or as soon as a cap allows).
     pub fn can_send(self) -> bool {
         matches!(self, ModemState::Ready | ModemState::Degraded)
@@ -56,6 +76,8 @@ pub struct ModemStatus {
     pub queue_depth: usize,
     pub sent: u64,
     pub failed: u64,
+    /// SMS parts the network accepted from it.
+    pub parts_sent: u64,
     /// SMS received.
     pub received: u64,
     /// Status reports received.
@@ -91,6 +113,7 @@ impl StatusBoard {
                 queue_depth: 0,
                 sent: 0,
                 failed: 0,
+                parts_sent: 0,
                 received: 0,
                 reports: 0,
                 last_error: None,
@@ -142,6 +165,11 @@ impl StatusBoard {
                 }
             }
         });
+    }
+
+    /// Counts a part the network accepted.
+    pub fn count_part(&self, id: &str) {
+        self.with(id, |s| s.parts_sent += 1);
     }
 
     /// Counts a received SMS.

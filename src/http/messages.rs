@@ -196,6 +196,7 @@ pub async fn create(
             not_after_ms,
             origin: Some(format!("api account {account}")),
             voice: None,
+            request_id: super::observe::of(&headers),
         })
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;

@@ -3,7 +3,7 @@
 //! This module talks to the OTP service, the queue, the accounts and the status board, never
 //! to a port or to sled directly. Each provider dialect has its own module and answers every
 //! error in its own shape: [`nomado`], [`monsmspro`], [`octopush`]; the gateway's own
-//! endpoints live in [`messages`].
+//! endpoints live in [`messages`]. [`observe`] wraps every call: request id, span, latency.
 
 // The dialect handlers answer errors as ready-made responses in each provider's own shape;
 // `Result<_, Response>` keeps their early returns readable, and the size of the error variant
@@ -16,6 +16,7 @@ mod fields;
 mod messages;
 mod monsmspro;
 mod nomado;
+mod observe;
 mod octopush;
 mod openapi;
 
@@ -29,7 +30,7 @@ use crate::status::StatusBoard;
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::http::Method;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::{Json, Router};
 use serde_json::json;
@@ -45,6 +46,7 @@ pub struct AppState {
     pub otp: OtpService,
     pub accounts: Accounts,
     pub inbox: crate::inbox::Inbox,
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// What a route answers to a method it does not serve (HTTP 405, or MonSMSPro's 200), in its
@@ -86,6 +88,7 @@ fn endpoints() -> Vec<Endpoint> {
     vec![
         endpoint(M::GET, "/healthz", own, healthz),
         endpoint(M::GET, "/readyz", own, readyz),
+        endpoint(M::GET, "/metrics", own, metrics),
         endpoint(M::GET, "/v1/inbox", own, inbox),
         endpoint(M::POST, "/v1/messages", own, messages::create),
         endpoint(M::GET, "/v1/messages/{id}", own, messages::get),
@@ -148,9 +151,14 @@ pub fn router(state: AppState) -> Router {
         let refuse = move |method: Method| async move { wrong_method(&method, &allowed) };
         router = router.route(e.path, e.handler.fallback(refuse));
     }
+    let metrics = state.metrics.clone();
     router
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            observe::layer,
+        ))
         .with_state(state)
 }
 
@@ -190,6 +198,26 @@ async fn readyz(
         status,
         Json(json!({"ready": !ready.is_empty(), "modems_ready": ready})),
     )
+}
+
+/// The metrics in the Prometheus text format. Unauthenticated like `/healthz`: it carries no
+/// secret, no phone number and no code (see [`crate::metrics`]).
+#[utoipa::path(get, path = "/metrics", operation_id = "metrics", tag = "gateway", responses((status = 200, description = "Prometheus (OpenMetrics) text exposition: no secrets, no numbers, no codes", body = String, content_type = "application/openmetrics-text"), (status = 500, description = "internal error", body = openapi::GatewayError)))]
+async fn metrics(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Result<Response, ApiError> {
+    let text = state
+        .metrics
+        .render()
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("rendering the metrics: {e}")))?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            crate::metrics::CONTENT_TYPE,
+        )],
+        text,
+    )
+        .into_response())
 }
 
 #[utoipa::path(get, path = "/v1/modems", operation_id = "modems_list", security(("basic" = []), ("api-login" = [], "api-key" = [])), tag = "gateway", responses((status = 200, description = "per-modem state"), (status = 401, description = "wrong or missing credentials", body = openapi::GatewayError)))]

@@ -75,14 +75,19 @@ fn bare(e164: &str) -> String {
 
 #[utoipa::path(post, path = "/v1/auth/otp/get", operation_id = "monsmspro_get", tag = "monsmspro", request_body = super::openapi::MonSmsProGet,
     responses((status = 200, description = "every answer, errors included", body = super::openapi::MonSmsProEnvelope)))]
-pub async fn get(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Response {
-    match get_inner(&state, body).await {
+pub async fn get(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    match get_inner(&state, super::observe::of(&headers), body).await {
         Ok(r) | Err(r) => r,
     }
 }
 
 async fn get_inner(
     state: &AppState,
+    request_id: Option<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Response> {
     let (account, f) = begin(state, body)?;
@@ -125,6 +130,7 @@ async fn get_inner(
             recipient_ip: None,
             channel: "sms".into(),
             voice: None,
+            request_id,
             sender,
             render: Box::new(move |code, _| {
                 otp::template::monsmspro(app_name.as_deref(), code, ttl_s.div_ceil(60))

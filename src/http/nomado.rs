@@ -155,6 +155,7 @@ async fn create_inner(
             recipient_ip: None,
             channel: "sms".into(),
             voice: None,
+            request_id: super::observe::of(headers),
             sender: None,
             render: Box::new(move |code, _| {
                 otp::template::nomado(template.as_deref(), code).unwrap_or_else(|_| code.into())

@@ -197,6 +197,7 @@ async fn generate_inner(
             recipient_ip,
             channel: channel.into(),
             voice,
+            request_id: super::observe::of(headers),
             sender,
             render: Box::new(move |code, expires_ms| {
                 otp::template::octopush(text.as_deref(), code, &local_hms(expires_ms))

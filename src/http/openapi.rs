@@ -309,6 +309,7 @@ impl utoipa::Modify for SecuritySchemes {
         super::messages::get,
         super::healthz,
         super::readyz,
+        super::metrics,
         super::modems,
         super::inbox,
         openapi,

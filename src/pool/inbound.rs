@@ -157,7 +157,8 @@ impl Session<'_> {
             .report(&self.spec.id, r.message_ref, &outcome)
         {
             Ok(Some(m)) => {
-                tracing::debug!(modem = %self.spec.id, id = m.id, mr = r.message_ref, ?outcome, "status report")
+                let request_id = m.extra.request_id.as_deref().unwrap_or("-");
+                tracing::debug!(modem = %self.spec.id, id = m.id, request_id, mr = r.message_ref, ?outcome, "status report")
             }
             Ok(None) => {
                 tracing::debug!(modem = %self.spec.id, mr = r.message_ref, "status report for no known part")

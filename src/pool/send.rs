@@ -5,8 +5,15 @@ use super::session::Session;
 use super::End;
 use crate::at::ErrorClass;
 use crate::modem::AtError;
-use crate::queue::{now_ms, Lease, Outcome, Part, PartStatus};
+use crate::queue::{now_ms, Lease, Message, Outcome, Part, PartStatus};
 use crate::sms::{self, SubmitOptions};
+
+/// The span around one attempt at a message: the worker's logs about it (parts, outcome,
+/// retries) carry the id of the API call that queued it.
+pub(super) fn span(modem: &str, msg: &Message) -> tracing::Span {
+    let request_id = msg.extra.request_id.as_deref().unwrap_or("-");
+    tracing::info_span!("message", modem = %modem, id = msg.id, request_id = %request_id)
+}
 
 impl Session<'_> {
     /// Sends every missing part of the leased message and records the outcome. Answers how
@@ -46,6 +53,8 @@ impl Session<'_> {
             }
             match self.modem.send_pdu(part.tpdu_len, &part.hex).await {
                 Ok(mr) => {
+                    tracing::info!(part = part.seq, of = part.total, mr, "part sent");
+                    self.pool.board.count_part(&self.spec.id);
                     self.counter.sent(now_ms());
                     self.pool.sent.sent(&self.spec.id, self.spec.caps, now_ms());
                     let record = Part {
@@ -73,6 +82,15 @@ impl Session<'_> {
 
     pub(super) fn finish(&self, lease: Lease, outcome: Outcome) {
         let id = lease.message.id;
+        match &outcome {
+            Outcome::Sent => tracing::info!(attempt = lease.message.attempts, "sent"),
+            Outcome::Failed(reason) => tracing::warn!(%reason, "failed"),
+            Outcome::Retry { reason, maybe_sent } => {
+                tracing::info!(%reason, maybe_sent, attempt = lease.message.attempts, "to retry")
+            }
+            Outcome::Busy(reason) => tracing::info!(%reason, "modem busy: to retry soon"),
+            Outcome::Requeue(reason) => tracing::info!(%reason, "back to the queue"),
+        }
         let board = &self.pool.board;
         board.record(&self.spec.id, &outcome, self.modem.commands_sent());
         if let Err(e) = self.pool.queue.finish(lease, outcome) {

@@ -12,6 +12,7 @@ use crate::status::ModemState;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 /// A session's state between events.
 pub(super) struct Session<'a> {
@@ -202,9 +203,13 @@ impl Session<'_> {
                 Step::CapOver => None,
                 Step::Lease(None) => Some(End::Cancelled),
                 Step::Lease(Some(lease)) if lease.message.is_call() => {
-                    self.call(*lease, &mut urcs).await
+                    let span = super::send::span(&self.spec.id, &lease.message);
+                    self.call(*lease, &mut urcs).instrument(span).await
                 }
-                Step::Lease(Some(lease)) => self.send(*lease).await,
+                Step::Lease(Some(lease)) => {
+                    let span = super::send::span(&self.spec.id, &lease.message);
+                    self.send(*lease).instrument(span).await
+                }
             };
             if let Some(end) = end {
                 return end;

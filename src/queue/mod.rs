@@ -13,14 +13,16 @@
 //! message with the reason; temporary retries with exponential backoff; modem busy retries
 //! soon; modem-fatal puts the message back untouched while the modem reports why.
 
+mod counts;
 pub mod message;
 mod outcome;
 mod reports;
 mod sched;
 
+pub use counts::Key as CountKey;
 pub use message::{
-    now_ms, CallAttempt, CallResult, Message, Part, PartStatus, State, Voice, PRIORITY_NORMAL,
-    PRIORITY_OTP,
+    now_ms, CallAttempt, CallResult, Extra, Message, Part, PartStatus, State, Voice,
+    PRIORITY_NORMAL, PRIORITY_OTP,
 };
 pub use reports::ReportOutcome;
 pub use sched::Wants;
@@ -110,6 +112,8 @@ pub struct NewMessage {
     pub origin: Option<String>,
     /// A voice OTP: the text is then [`VoiceBody`] as JSON.
     pub voice: Option<Voice>,
+    /// The API call that asked for it (`x-request-id`), for the logs.
+    pub request_id: Option<String>,
 }
 
 /// The sealed body of a voice OTP: the code to speak and the SMS to send should the calls fail
@@ -163,6 +167,7 @@ struct Inner {
     wake: Notify,
     policy: RetryPolicy,
     listener: std::sync::OnceLock<Arc<dyn Listener>>,
+    counts: counts::Counts,
 }
 
 impl Queue {
@@ -177,6 +182,7 @@ impl Queue {
                 wake: Notify::new(),
                 policy,
                 listener: std::sync::OnceLock::new(),
+                counts: counts::Counts::default(),
             }),
         };
         queue.recover()?;
@@ -198,7 +204,7 @@ impl Queue {
                 }
             };
             match msg.state {
-                State::Queued => {}
+                State::Queued => self.inner.counts.add(&msg),
                 State::Sending => {
                     msg.maybe_duplicate = true;
                     msg.set_state(
@@ -207,8 +213,12 @@ impl Queue {
                         Some("caught in sending by a restart: sent again, may duplicate".into()),
                     );
                     self.persist(&msg)?;
+                    self.inner.counts.add(&msg);
                 }
-                _ => continue,
+                _ => {
+                    self.inner.counts.add(&msg);
+                    continue;
+                }
             }
             self.schedule_msg(&msg);
             resumed += 1;
@@ -267,9 +277,14 @@ impl Queue {
             history: Vec::new(),
             voice: new.voice,
             calls: Vec::new(),
+            extra: Extra {
+                request_id: new.request_id,
+                modem: None,
+            },
         };
         msg.set_state(State::Queued, now, None);
         self.persist(&msg)?;
+        self.inner.counts.add(&msg);
         Ok(msg)
     }
 
@@ -298,6 +313,17 @@ impl Queue {
     /// Messages waiting for a modem (ready or in backoff).
     pub fn depth(&self) -> usize {
         self.lock().len()
+    }
+
+    /// Messages waiting for a modem, as (SMS, voice calls).
+    pub fn depth_by_channel(&self) -> (usize, usize) {
+        self.lock().depth_by_channel()
+    }
+
+    /// Every message on record by state and the modem it is on (`""`: none), kept as the
+    /// queue writes (no scan).
+    pub fn counts(&self) -> Vec<(CountKey, u64)> {
+        self.inner.counts.snapshot()
     }
 
     /// Messages a modem that `wants` these routes could take now.
@@ -372,6 +398,7 @@ impl Queue {
                 };
                 let text = cipher.open(id, sealed)?;
                 msg.attempts += 1;
+                msg.extra.modem = Some(modem.to_string());
                 msg.set_state(State::Sending, now, Some(format!("modem {modem}")));
                 Ok(Some(text))
             },
@@ -404,14 +431,18 @@ impl Queue {
             };
             let mut msg = decode(&old)?;
             let before = msg.state;
+            let counted = counts::Counts::key_of(&msg);
             let out = change(&mut msg);
-            let new = schema::encode(&msg).map_err(|source| QueueError::Corrupt { id, source })?;
+            let new = msg
+                .encode()
+                .map_err(|source| QueueError::Corrupt { id, source })?;
             let swapped = self
                 .inner
                 .messages
                 .compare_and_swap(key, Some(old), Some(new))
                 .map_err(StoreError::from)?;
             if swapped.is_ok() {
+                self.inner.counts.moved(counted, &msg);
                 if msg.state != before {
                     if let Some(listener) = self.inner.listener.get() {
                         listener.changed(&msg);
@@ -436,8 +467,9 @@ impl Queue {
     }
 
     fn persist(&self, msg: &Message) -> Result<(), QueueError> {
-        let value =
-            schema::encode(msg).map_err(|source| QueueError::Corrupt { id: msg.id, source })?;
+        let value = msg
+            .encode()
+            .map_err(|source| QueueError::Corrupt { id: msg.id, source })?;
         self.inner
             .messages
             .insert(schema::message_key(msg.id), value)
@@ -463,5 +495,5 @@ fn drop_body(msg: &mut Message) {
 }
 
 fn decode(value: &[u8]) -> Result<Message, QueueError> {
-    schema::decode(value).map_err(|source| QueueError::Corrupt { id: 0, source })
+    Message::decode(value).map_err(|source| QueueError::Corrupt { id: 0, source })
 }

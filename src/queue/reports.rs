@@ -91,7 +91,10 @@ impl Queue {
                     .messages
                     .compare_and_swap(&key, Some(&value), None as Option<&[u8]>)
                     .map_err(StoreError::from)?;
-                purged += usize::from(gone.is_ok());
+                if gone.is_ok() {
+                    self.inner.counts.remove(&msg);
+                    purged += 1;
+                }
             }
         }
         Ok(purged)

@@ -124,6 +124,14 @@ impl Schedule {
             + self.delayed.len()
     }
 
+    /// Waiting messages as (SMS, voice calls). Walks the delayed set: small (messages in
+    /// backoff), and read only by a metrics scrape.
+    pub(crate) fn depth_by_channel(&self) -> (usize, usize) {
+        let delayed_voice = self.delayed.iter().filter(|d| d.3 == VOICE).count();
+        let voice = self.voice.ready.len() + delayed_voice;
+        (self.len() - voice, voice)
+    }
+
     /// Messages `wants` could take right now.
     pub(crate) fn ready_for(&self, wants: &Wants) -> usize {
         self.groups

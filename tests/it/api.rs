@@ -183,6 +183,7 @@ fn openapi_declares_the_credentials_each_operation_takes() {
         ("monsmspro_verify", &none),
         ("healthz", &none),
         ("readyz", &none),
+        ("metrics", &none),
         ("openapi", &none),
     ];
     let ops = operations(&doc);

@@ -275,7 +275,9 @@ impl Daemon {
             let text = std::fs::read_to_string(&log).ok()?;
             ["http", "https"].into_iter().find_map(|scheme| {
                 let rest = text.split(&format!("listening on {scheme}://")).nth(1)?;
-                Some(format!("{scheme}://{}", rest.split_whitespace().next()?))
+                // Up to the end of the address (a JSON log line goes on with `"`).
+                let end = rest.find(|c: char| c.is_whitespace() || c == '"')?;
+                Some(format!("{scheme}://{}", &rest[..end]))
             })
         });
     }

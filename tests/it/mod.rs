@@ -2,6 +2,7 @@ mod api;
 mod check_config;
 mod foundation;
 pub mod harness;
+mod metrics;
 mod modems;
 mod otp;
 mod pool;
