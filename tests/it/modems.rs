@@ -292,10 +292,10 @@ fn an_sms_waiting_in_a_memory_not_selected_is_swept_at_start() {
         (!list.is_empty()).then_some(list)
     });
     assert_eq!(got[0]["text"], "left in SM");
-    let storage = sim.control(json!({"op": "storage"}));
-    assert_eq!(
-        storage["storage"],
-        json!([]),
-        "deleted from the SIM: {storage}"
-    );
+    // Kept first, then deleted (AT+CMGD): the inbox can show it a moment before the SIM is
+    // empty.
+    wait_for("the SMS deleted from the SIM", LONG, || {
+        let storage = sim.control(json!({"op": "storage"}));
+        (storage["storage"] == json!([])).then_some(())
+    });
 }
