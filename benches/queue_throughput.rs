@@ -42,6 +42,7 @@ async fn scenario(modems: usize, latency_ms: u64, messages: usize) -> anyhow::Re
         inbox: otpgate::inbox::Inbox::open(store.clone())?,
         pins: otpgate::pool::pins::Pins::open(store.clone())?,
         sent: otpgate::pool::sent_log::SentLog::open(&store)?,
+        profiles: Default::default(),
         voice: otpgate::config::VoiceSettings {
             ring_timeout: Duration::from_secs(45),
             tts: Default::default(),
@@ -66,8 +67,11 @@ async fn scenario(modems: usize, latency_ms: u64, messages: usize) -> anyhow::Re
             baud: 115_200,
             pin: None,
             engine: Default::default(),
-            registration_timeout: Duration::from_secs(5),
-            status_reports: true,
+            overrides: otpgate::modem::profile::Overrides {
+                registration_timeout: Some(Duration::from_secs(5)),
+                ..Default::default()
+            },
+            profile: None,
             max_backoff: Duration::from_secs(1),
             routes: Vec::new(),
             caps: Default::default(),

@@ -114,6 +114,7 @@ pub async fn run(
         voice: config.voice.clone(),
         pins: worker::pins::Pins::open(store.clone()).context("opening the PIN memory")?,
         sent: worker::sent_log::SentLog::open(&store).context("opening the send counts")?,
+        profiles: config.profiles.clone(),
     };
     for modem in &config.modems {
         let voice = modem.spec.voice != crate::modem::voice::BackendConfig::None;

@@ -11,6 +11,7 @@
 
 pub mod problem;
 
+use crate::modem::profile::{Catalog, Overrides, Settings};
 use crate::modem::voice::{BackendConfig, Vendor};
 use crate::modem::EngineConfig;
 use crate::otp::limits::LimitsConfig;
@@ -72,6 +73,8 @@ pub struct FileConfig {
     pub webhook: Option<crate::webhook::WebhookSection>,
     /// `[tls]`: serve HTTPS with this certificate and key; absent: plain HTTP.
     pub tls: Option<TlsSection>,
+    /// More modem profiles (`*.toml`), beside and over the built-in ones.
+    pub profiles_dir: Option<PathBuf>,
     #[serde(default)]
     pub log: LogSection,
 }
@@ -188,8 +191,10 @@ pub struct ModemSection {
     pub voice: Option<String>,
     /// pcm-serial only: the modem's audio serial port.
     pub voice_device: Option<PathBuf>,
-    /// modem-tts / modem-file: quectel | simcom (default: detected from +CGMI).
+    /// modem-tts / modem-file: quectel | simcom (default: the profile's, else from +CGMI).
     pub voice_vendor: Option<String>,
+    /// The modem profile to use, by name (default: chosen by what +CGMI/+CGMM answer).
+    pub profile: Option<String>,
 }
 
 fn default_baud() -> u32 {
@@ -229,6 +234,8 @@ pub struct Config {
     pub tls: Option<TlsSection>,
     /// The shape of log lines.
     pub log_format: crate::logging::LogFormat,
+    /// The modem profiles: built in, plus `profiles_dir`.
+    pub profiles: std::sync::Arc<Catalog>,
     /// Create the demo account at first start (embedded default only).
     pub demo_account: bool,
     /// Where the configuration came from, for messages.
@@ -286,10 +293,12 @@ impl Config {
                 voice: None,
                 voice_device: None,
                 voice_vendor: None,
+                profile: None,
             }],
             webhook: None,
             tls: None,
             log: LogSection::default(),
+            profiles_dir: None,
         };
         let mut config = Self::validate(file, Path::new("<embedded default>"))
             .unwrap_or_else(|e| unreachable!("the embedded default is valid: {e:?}"));
@@ -348,6 +357,13 @@ impl Config {
             ring_timeout: Duration::from_secs(file.voice.ring_timeout_s.unwrap_or(45).max(1)),
             tts,
         };
+        let profiles = match &file.profiles_dir {
+            None => Catalog::built_in(),
+            Some(dir) => Catalog::load(dir).unwrap_or_else(|e| {
+                problems.push(Problem::new(root.key("profiles_dir"), e.to_string()));
+                Catalog::built_in()
+            }),
+        };
         if file.modems.is_empty() {
             problems.push(Problem::new(
                 root.key("modem"),
@@ -381,6 +397,19 @@ impl Config {
                     bad("pin", format!("modem {}: pin must be 4 to 8 digits", m.id));
                 }
             }
+            if let Some(name) = &m.profile {
+                if profiles.get(name).is_none() {
+                    let known: Vec<&str> = profiles.profiles().map(|p| p.name.as_str()).collect();
+                    problems.push(Problem::new(
+                        at.key("profile"),
+                        format!(
+                            "modem {}: profile {name:?} is not known (known: {})",
+                            m.id,
+                            known.join(", ")
+                        ),
+                    ));
+                }
+            }
             for (j, route) in m.routes.iter().enumerate() {
                 let digits = route.trim_start_matches('+');
                 if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
@@ -390,15 +419,17 @@ impl Config {
                     ));
                 }
             }
+            let overrides = Overrides {
+                command_timeout: m.command_timeout_ms.map(Duration::from_millis),
+                submit_timeout: m.submit_timeout_ms.map(Duration::from_millis),
+                registration_timeout: m.registration_timeout_s.map(Duration::from_secs),
+                status_reports: m.status_reports,
+            };
+            // Until the modem said what it is: its own settings, else the defaults.
+            let first = Settings::DEFAULT;
             let engine = EngineConfig {
-                command_timeout: m.command_timeout_ms.map_or(
-                    EngineConfig::default().command_timeout,
-                    Duration::from_millis,
-                ),
-                submit_timeout: m.submit_timeout_ms.map_or(
-                    EngineConfig::default().submit_timeout,
-                    Duration::from_millis,
-                ),
+                command_timeout: overrides.command_timeout.unwrap_or(first.command_timeout),
+                submit_timeout: overrides.submit_timeout.unwrap_or(first.submit_timeout),
                 ..EngineConfig::default()
             };
             let voice = voice_backend(&m, &at).unwrap_or_else(|p| {
@@ -411,8 +442,8 @@ impl Config {
                 baud: m.baud,
                 pin: m.pin,
                 engine,
-                registration_timeout: Duration::from_secs(m.registration_timeout_s.unwrap_or(60)),
-                status_reports: m.status_reports.unwrap_or(true),
+                overrides,
+                profile: m.profile,
                 max_backoff: Duration::from_millis(m.reconnect_max_ms.unwrap_or(30_000)),
                 routes: m.routes,
                 caps: Caps {
@@ -468,6 +499,7 @@ impl Config {
             webhook,
             tls: file.tls,
             log_format: file.log.format.unwrap_or_default(),
+            profiles: std::sync::Arc::new(profiles),
             demo_account: false,
             source: path.display().to_string(),
         })
@@ -538,6 +570,11 @@ fn voice_backend(m: &ModemSection, at: &KeyPath) -> Result<BackendConfig, Proble
     };
     Ok(match m.voice.as_deref().unwrap_or("none") {
         "none" => BackendConfig::None,
+        "auto" => BackendConfig::Auto {
+            device: m.voice_device.clone(),
+            baud: m.baud,
+            vendor,
+        },
         "pcm-serial" => match &m.voice_device {
             Some(device) => BackendConfig::PcmSerial {
                 device: device.clone(),
@@ -559,9 +596,9 @@ fn voice_backend(m: &ModemSection, at: &KeyPath) -> Result<BackendConfig, Proble
             return Err(Problem::new(
                 at.key("voice"),
                 format!(
-                    "modem {}: voice = {other:?}: use pcm-serial, modem-tts, modem-file or none",
-                    m.id
-                ),
+                "modem {}: voice = {other:?}: use auto, pcm-serial, modem-tts, modem-file or none",
+                m.id
+            ),
             ))
         }
     })

@@ -123,6 +123,11 @@ impl StatusBoard {
         );
     }
 
+    /// The voice backend a modem resolved at bring-up (`voice = "auto"`: its profile's).
+    pub fn set_voice(&self, id: &str, backend: &'static str) {
+        self.with(id, |s| s.voice = backend);
+    }
+
     pub fn set_state(&self, id: &str, state: ModemState, reason: Option<String>) {
         self.with(id, |s| {
             if s.state != state {

@@ -5,7 +5,9 @@
 //!    text (27.005 §3.5.1).
 //! 2. `AT` until it answers (three short tries), then `ATZ` (known profile), `ATE0` (echo off;
 //!    we cope either way) and `AT+CMEE=1` (numeric error values, 27.007 §9.1).
-//! 3. Identity: `+CGMI`, `+CGMM`, `+CGMR`, `+CGSN` (27.007 §5); none is required.
+//! 3. Identity: `+CGMI`, `+CGMM`, `+CGMR`, `+CGSN` (27.007 §5); none is required. The
+//!    modem's profile ([`super::profile`]) is chosen from the first two (or named by the
+//!    configuration): its timeouts apply from here on, and its `init` commands are sent.
 //! 4. SIM: `AT+CPIN?` (27.007 §8.3), asked again every 500 ms (`POLL`) while the SIM is
 //!    still starting — `+CPIN: NOT READY` (what modems answer for a moment after power-up)
 //!    or `+CME ERROR: 14` (SIM busy, §9.2) — for up to 15 s (`SIM_READY_TIMEOUT`), then
@@ -52,10 +54,12 @@
 //!   such a modem may try a wrong PIN once per start of the daemon.)
 //! - `+CME ERROR: 10` (no SIM) is [`BringUpError::NoSim`]: nothing to unlock.
 
+use super::profile::{Catalog, Overrides, Profile, Settings};
 use super::{AtError, ModemHandle};
 use crate::at::command::{self, Command, Domain, Identity, PinState};
 use crate::at::{ErrorClass, ErrorCode};
 use serde::Serialize;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -63,13 +67,16 @@ use tokio::time::Instant;
 mod tests;
 
 /// What bring-up needs from the configuration.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct BringUpConfig {
     /// The SIM PIN; `None` once it was rejected (or its entry went unconfirmed).
     pub pin: Option<String>,
-    pub registration_timeout: Duration,
-    /// Route status reports to us (`+CDS`).
-    pub status_reports: bool,
+    /// What the `[[modem]]` set itself: it wins over the profile.
+    pub overrides: Overrides,
+    /// The profiles to choose from once the modem said what it is.
+    pub profiles: Arc<Catalog>,
+    /// The profile the `[[modem]]` names (`profile = "..."`) instead of choosing by identity.
+    pub profile: Option<String>,
 }
 
 /// Why a modem could not come up, in the words its status shows.
@@ -120,6 +127,18 @@ pub struct ModemInfo {
     pub registration: String,
     /// Whether the modem accepted routing status reports to us.
     pub status_reports: bool,
+    /// The profile bring-up chose (by name, or by `+CGMI`/`+CGMM`).
+    pub profile: String,
+    /// The timeouts it runs with: its `[[modem]]`, else its profile, else the defaults.
+    pub timeouts: Timeouts,
+}
+
+/// [`ModemInfo::timeouts`].
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Timeouts {
+    pub command_ms: u64,
+    pub submit_ms: u64,
+    pub registration_s: u64,
 }
 
 /// How long the SIM may take to start (`+CPIN: NOT READY`, SIM busy), and to open after the
@@ -154,10 +173,19 @@ pub async fn bring_up(
         imei: ident(modem, Identity::Imei).await,
         ..ModemInfo::default()
     };
+    let profile = choose_profile(config, &info);
+    let settings = profile.settings(&config.overrides);
+    info.profile = profile.name.clone();
+    info.timeouts = Timeouts {
+        command_ms: settings.command_timeout.as_millis() as u64,
+        submit_ms: settings.submit_timeout.as_millis() as u64,
+        registration_s: settings.registration_timeout.as_secs(),
+    };
+    apply_profile(modem, &profile, &settings).await?;
     unlock_sim(modem, config).await?;
     info.imsi = ident(modem, Identity::Imsi).await;
     info.iccid = bare(modem, command::iccid()).await;
-    info.registration = register(modem, config.registration_timeout).await?;
+    info.registration = register(modem, settings.registration_timeout).await?;
     if let Ok(lines) = modem.command(command::signal()).await {
         info.rssi = command::parse_signal(&lines).filter(|r| *r != 99);
         info.signal_dbm = info.rssi.and_then(command::rssi_dbm);
@@ -169,8 +197,55 @@ pub async fn bring_up(
     while_busy(modem, command::pdu_mode(), sms_deadline)
         .await
         .map_err(sms_error)?;
-    info.status_reports = indications(modem, config.status_reports, sms_deadline).await?;
+    info.status_reports = indications(
+        modem,
+        settings.status_reports,
+        profile.quirks.cnmi.as_deref(),
+        sms_deadline,
+    )
+    .await?;
     Ok(info)
+}
+
+/// The profile the `[[modem]]` names, else the one that fits what the modem answered.
+pub fn choose_profile(config: &BringUpConfig, info: &ModemInfo) -> Arc<Profile> {
+    if let Some(name) = &config.profile {
+        match config.profiles.get(name) {
+            Some(p) => return p,
+            // The configuration is checked against the catalog; this is a catalog changed
+            // under us. Choose as if unnamed rather than fail the modem.
+            None => tracing::warn!(profile = %name, "no such modem profile; choosing by identity"),
+        }
+    }
+    config.profiles.select(&info.manufacturer, &info.model)
+}
+
+/// The profile's timeouts for every command from now on, then its `init` commands. A
+/// refused `init` command is logged and skipped: it is a help, not a condition (older
+/// firmware may not know it).
+async fn apply_profile(
+    modem: &ModemHandle,
+    profile: &Profile,
+    settings: &Settings,
+) -> Result<(), BringUpError> {
+    modem
+        .set_timeouts(settings.command_timeout, settings.submit_timeout)
+        .await?;
+    for text in &profile.quirks.init {
+        match modem.command(Command::raw(text)).await {
+            Ok(_) => {
+                tracing::debug!(profile = %profile.name, command = %text, "profile setting applied")
+            }
+            Err(e @ (AtError::Closed | AtError::Io(_) | AtError::Rebooted { .. })) => {
+                return Err(e.into())
+            }
+            Err(e) => tracing::warn!(
+                profile = %profile.name, command = %text, error = %e,
+                "the modem refused a setting of its profile; going on without it"
+            ),
+        }
+    }
+    Ok(())
 }
 
 /// `AT` until it answers (three short tries); ERROR counts as an answer.
@@ -449,9 +524,18 @@ fn sms_error(e: AtError) -> BringUpError {
 async fn indications(
     modem: &ModemHandle,
     status_reports: bool,
+    preferred: Option<&[i32]>,
     deadline: Instant,
 ) -> Result<bool, BringUpError> {
     let mut tries: Vec<Vec<i32>> = Vec::new();
+    // The profile's values first: a model whose AT+CNMI=? answer is known to mislead.
+    if let Some(params) = preferred {
+        let mut params = params.to_vec();
+        if !status_reports && params.len() > 3 {
+            params[3] = 0;
+        }
+        tries.push(params);
+    }
     match while_busy(modem, command::supported_indications(), deadline).await {
         Ok(lines) => {
             let supported = command::parse_supported(&lines, "+CNMI:");

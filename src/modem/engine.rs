@@ -51,6 +51,8 @@ enum Request {
     Escape {
         reply: oneshot::Sender<Result<(), AtError>>,
     },
+    /// New default timeouts (the modem's profile is known once it said what it is).
+    Timeouts { command: Duration, submit: Duration },
 }
 
 /// A handle on the modem task; cheap to clone.
@@ -108,6 +110,15 @@ impl ModemHandle {
     pub async fn escape(&self) -> Result<(), AtError> {
         let (reply, rx) = oneshot::channel();
         self.call(Request::Escape { reply }, rx).await
+    }
+
+    /// Sets the default command timeout and the `+CMGS` timeout after the PDU for the
+    /// commands that follow. No I/O; fails only when the task is gone.
+    pub async fn set_timeouts(&self, command: Duration, submit: Duration) -> Result<(), AtError> {
+        self.tx
+            .send(Request::Timeouts { command, submit })
+            .await
+            .map_err(|_| AtError::Closed)
     }
 
     /// AT commands written on this port so far.
@@ -230,6 +241,11 @@ impl<P: AsyncRead + AsyncWrite + Unpin> Engine<P> {
                 let gone = port_gone(&result);
                 let _ = reply.send(result);
                 gone
+            }
+            Request::Timeouts { command, submit } => {
+                self.config.command_timeout = command;
+                self.config.submit_timeout = submit;
+                Ok(())
             }
         }
     }

@@ -5,15 +5,20 @@
 //!   error, and sends URCs to their own channel. Every command has a timeout; `+CMGS` has a
 //!   long one after the PDU.
 //! - [`serial`]: opening a device with tokio-serial, with errors an operator can act on.
+//! - [`usb`]: the tty of another USB interface of a modem (its audio port), from sysfs.
 //! - [`bringup`]: from a freshly opened port to a modem ready to send SMS.
 //! - [`probe`]: `otpgate modem probe`: a read-only bring-up that reports what it found.
+//! - [`profile`]: what otpgate knows about each modem model (quirks, timeouts, voice),
+//!   matched on `+CGMI`/`+CGMM` at bring-up.
 //!
 //! This module knows the AT protocol and ports, nothing of the queue, sled or HTTP.
 
 pub mod bringup;
 pub mod engine;
 pub mod probe;
+pub mod profile;
 pub mod serial;
+pub mod usb;
 pub mod voice;
 
 pub use bringup::{bring_up, BringUpConfig, BringUpError, ModemInfo};

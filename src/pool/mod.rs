@@ -50,9 +50,12 @@ pub struct ModemSpec {
     pub device: PathBuf,
     pub baud: u32,
     pub pin: Option<String>,
+    /// Timeouts until the modem's profile is known.
     pub engine: EngineConfig,
-    pub registration_timeout: Duration,
-    pub status_reports: bool,
+    /// What the `[[modem]]` set itself: wins over its profile.
+    pub overrides: crate::modem::profile::Overrides,
+    /// The profile the `[[modem]]` names; `None`: chosen at bring-up by `+CGMI`/`+CGMM`.
+    pub profile: Option<String>,
     /// Ceiling of the reconnect backoff.
     pub max_backoff: Duration,
     /// Destination prefixes this modem serves first (`+3361`, ...).
@@ -75,6 +78,8 @@ pub struct Pool {
     pub pins: pins::Pins,
     /// What the capped modems sent in the last day, across restarts.
     pub sent: sent_log::SentLog,
+    /// The modem profiles bring-up chooses from.
+    pub profiles: std::sync::Arc<crate::modem::profile::Catalog>,
 }
 
 /// The first reconnect delay; doubles up to [`ModemSpec::max_backoff`].

@@ -9,6 +9,7 @@ use crate::modem::voice::Backend;
 use crate::modem::{self, BringUpConfig, BringUpError, ModemHandle};
 use crate::queue::{now_ms, Wants};
 use crate::status::ModemState;
+use std::path::Path;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -65,8 +66,9 @@ pub(super) async fn run(
         } else {
             spec.pin.clone()
         },
-        registration_timeout: spec.registration_timeout,
-        status_reports: spec.status_reports,
+        overrides: spec.overrides.clone(),
+        profiles: pool.profiles.clone(),
+        profile: spec.profile.clone(),
     };
     let info = match modem::bring_up(&handle, &cfg).await {
         Ok(info) => info,
@@ -92,19 +94,31 @@ pub(super) async fn run(
     if spec.pin.is_some() && !*pin_rejected {
         pool.pins.accepted(&spec.id);
     }
-    tracing::info!(modem = %spec.id, manufacturer = %info.manufacturer, model = %info.model, "modem ready");
-    let backend = match Backend::new(&spec.voice, &info.manufacturer, pool.voice.tts.clone()) {
-        Ok(b) => {
-            pool.board.set_voice_ok(&spec.id, b.is_some());
-            b
-        }
-        Err(e) => {
-            tracing::warn!(modem = %spec.id, error = %e, "no voice on this modem");
-            pool.board.note_error(&spec.id, format!("voice: {e}"));
-            pool.board.set_voice_ok(&spec.id, false);
-            None
-        }
-    };
+    tracing::info!(modem = %spec.id, manufacturer = %info.manufacturer, model = %info.model, profile = %info.profile, "modem ready");
+    let hints = pool
+        .profiles
+        .get(&info.profile)
+        .map(|p| p.voice.clone())
+        .unwrap_or_default();
+    let voice = spec.voice.resolve(&hints, |interface| {
+        modem::usb::sibling_tty(Path::new("/sys"), &spec.device, interface)
+    });
+    if let Ok(v) = &voice {
+        pool.board.set_voice(&spec.id, v.name());
+    }
+    let backend =
+        match voice.and_then(|v| Backend::new(&v, &info.manufacturer, pool.voice.tts.clone())) {
+            Ok(b) => {
+                pool.board.set_voice_ok(&spec.id, b.is_some());
+                b
+            }
+            Err(e) => {
+                tracing::warn!(modem = %spec.id, error = %e, "no voice on this modem");
+                pool.board.note_error(&spec.id, format!("voice: {e}"));
+                pool.board.set_voice_ok(&spec.id, false);
+                None
+            }
+        };
     let reports = info.status_reports;
     pool.board.set_ready(&spec.id, info);
     let mut session = Session {

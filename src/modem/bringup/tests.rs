@@ -137,8 +137,14 @@ async fn serve(
 fn config(pin: Option<&str>) -> BringUpConfig {
     BringUpConfig {
         pin: pin.map(String::from),
-        registration_timeout: Duration::from_secs(5),
-        status_reports: true,
+        // The scripted modem's engine timeouts, whatever profile it matches.
+        overrides: Overrides {
+            command_timeout: Some(Duration::from_millis(400)),
+            submit_timeout: Some(Duration::from_secs(20)),
+            registration_timeout: Some(Duration::from_secs(5)),
+            status_reports: Some(true),
+        },
+        ..BringUpConfig::default()
     }
 }
 
@@ -532,4 +538,72 @@ async fn a_domain_that_fails_one_poll_keeps_its_last_state() {
         "{}",
         info.registration
     );
+}
+
+// ---- Modem profiles.
+
+#[tokio::test(start_paused = true)]
+async fn the_profile_chosen_by_identity_sends_its_settings_before_the_sim() {
+    // The usual scripted modem says Quectel EC25, and refuses AT+QURCCFG (older firmware):
+    // the setting is skipped, bring-up goes on.
+    let (m, log, _) = modem(|_| None);
+    let info = bring_up(&m, &config(None)).await.expect("comes up");
+    assert_eq!(info.profile, "quectel-ec2x");
+    let all = log.all();
+    let at = |c: &str| all.iter().position(|l| l == c).unwrap_or(usize::MAX);
+    let set = at("AT+QURCCFG=\"urcport\",\"usbat\"");
+    assert!(at("AT+CGSN") < set && set < at("AT+CPIN?"), "{all:?}");
+    // The [[modem]]'s own timeouts win over the profile's 120 s for +CMGS.
+    assert_eq!(info.timeouts.submit_ms, 20_000);
+
+    // Named by the configuration instead: the generic profile, no quirk.
+    let (m, log, _) = modem(|_| None);
+    let cfg = BringUpConfig {
+        profile: Some("generic".into()),
+        ..config(None)
+    };
+    let info = bring_up(&m, &cfg).await.expect("comes up");
+    assert_eq!(info.profile, "generic");
+    assert_eq!(log.count("AT+QURCCFG"), 0, "{:?}", log.all());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_profile_s_cnmi_values_are_tried_first() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("ec25.toml"),
+        "name = \"quectel-ec2x\"\ndescription = \"CNMI=? lies\"\n[match]\nmanufacturer = [\"quectel\"]\n\
+         model = [\"EC25\"]\n[quirks]\ncnmi = [1, 1, 0, 1, 0]\n[timeouts]\nsubmit_ms = 90000\n",
+    )
+    .expect("write");
+    let profiles = Arc::new(Catalog::load(dir.path()).expect("catalog"));
+    let (m, log, _) = modem(|_| None);
+    let mut cfg = BringUpConfig {
+        profiles: profiles.clone(),
+        ..config(None)
+    };
+    cfg.overrides.submit_timeout = None;
+    let info = bring_up(&m, &cfg).await.expect("comes up");
+    let cnmi: Vec<String> = log
+        .all()
+        .into_iter()
+        .filter(|c| c.starts_with("AT+CNMI="))
+        .collect();
+    assert_eq!(cnmi, ["AT+CNMI=?", "AT+CNMI=1,1,0,1,0"]);
+    assert!(info.status_reports);
+    assert_eq!(
+        info.timeouts.submit_ms, 90_000,
+        "the profile's, none configured"
+    );
+
+    // Without status reports the profile's <ds> is cleared.
+    let (m, log, _) = modem(|_| None);
+    let mut cfg = BringUpConfig {
+        profiles,
+        ..config(None)
+    };
+    cfg.overrides.status_reports = Some(false);
+    let info = bring_up(&m, &cfg).await.expect("comes up");
+    assert_eq!(log.count("AT+CNMI=1,1,0,0,0"), 1, "{:?}", log.all());
+    assert!(!info.status_reports);
 }

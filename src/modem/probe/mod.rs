@@ -201,8 +201,7 @@ async fn sim(modem: &ModemHandle, pin: Option<&str>) -> Result<SimReport, ProbeE
         (SimState::PinRequired, Some(pin)) => {
             let cfg = BringUpConfig {
                 pin: Some(pin.to_string()),
-                registration_timeout: Duration::ZERO,
-                status_reports: false,
+                ..BringUpConfig::default()
             };
             match bringup::unlock_sim(modem, &cfg).await {
                 Ok(()) => {

@@ -71,6 +71,14 @@ pub enum BackendConfig {
     ModemFile {
         vendor: Option<Vendor>,
     },
+    /// `voice = "auto"`: the backend the modem's profile names, decided at bring-up
+    /// ([`BackendConfig::resolve`]).
+    Auto {
+        /// The audio port, if the configuration names it (pcm-serial).
+        device: Option<PathBuf>,
+        baud: u32,
+        vendor: Option<Vendor>,
+    },
 }
 
 impl BackendConfig {
@@ -80,7 +88,65 @@ impl BackendConfig {
             BackendConfig::PcmSerial { .. } => "pcm-serial",
             BackendConfig::ModemTts { .. } => "modem-tts",
             BackendConfig::ModemFile { .. } => "modem-file",
+            BackendConfig::Auto { .. } => "auto",
         }
+    }
+
+    /// What this becomes for a modem whose profile says `hints`: `auto` takes the profile's
+    /// backend (and, for pcm-serial without a configured audio port, the port
+    /// `find_audio(interface)` finds); a vendor left open takes the profile's. Answers why
+    /// when the profile's backend cannot be set up.
+    pub fn resolve(
+        &self,
+        hints: &crate::modem::profile::VoiceHints,
+        find_audio: impl FnOnce(u8) -> Result<PathBuf, String>,
+    ) -> Result<BackendConfig, VoiceError> {
+        let profile_vendor = hints.vendor.as_deref().and_then(Vendor::detect);
+        Ok(match self {
+            BackendConfig::ModemTts { vendor: None } => BackendConfig::ModemTts {
+                vendor: profile_vendor,
+            },
+            BackendConfig::ModemFile { vendor: None } => BackendConfig::ModemFile {
+                vendor: profile_vendor,
+            },
+            BackendConfig::Auto {
+                device,
+                baud,
+                vendor,
+            } => {
+                let vendor = vendor.or(profile_vendor);
+                match hints.backend.as_deref() {
+                    None | Some("none") => BackendConfig::None,
+                    Some("modem-tts") => BackendConfig::ModemTts { vendor },
+                    Some("modem-file") => BackendConfig::ModemFile { vendor },
+                    Some("pcm-serial") => {
+                        let device = match (device, hints.audio_interface) {
+                            (Some(d), _) => d.clone(),
+                            (None, Some(interface)) => find_audio(interface).map_err(|e| {
+                                VoiceError::Unsupported(format!(
+                                    "cannot find the audio port: {e}; set voice_device"
+                                ))
+                            })?,
+                            (None, None) => {
+                                return Err(VoiceError::Unsupported(
+                                    "the profile names no audio interface: set voice_device".into(),
+                                ))
+                            }
+                        };
+                        BackendConfig::PcmSerial {
+                            device,
+                            baud: *baud,
+                        }
+                    }
+                    Some(other) => {
+                        return Err(VoiceError::Unsupported(format!(
+                            "the profile's voice backend {other:?} is not known"
+                        )))
+                    }
+                }
+            }
+            other => other.clone(),
+        })
     }
 }
 
@@ -208,7 +274,8 @@ impl Backend {
             })
         };
         Ok(Some(match config {
-            BackendConfig::None => return Ok(None),
+            // Resolved at bring-up; unresolved, it does nothing.
+            BackendConfig::None | BackendConfig::Auto { .. } => return Ok(None),
             BackendConfig::PcmSerial { device, baud } => {
                 Backend::PcmSerial(pcm_serial::PcmSerial::new(device.clone(), *baud, tts))
             }
