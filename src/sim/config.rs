@@ -58,6 +58,8 @@ pub(super) struct Config {
     pub calls: CallConfig,
     pub audio_dir: Option<PathBuf>,
     pub tts_per_char: Duration,
+    /// Quectel: the URC port at power-up (`--urc-port`).
+    pub urc_port: String,
     pub clock: Clock,
 }
 
@@ -112,6 +114,7 @@ impl Config {
             },
             audio_dir: opts.audio_dir.clone(),
             tts_per_char: Duration::from_millis(opts.tts_ms_per_char),
+            urc_port: opts.urc_port.clone(),
             clock,
         }
     }

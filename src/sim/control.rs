@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 pub enum Request {
     Received,
     Commands,
+    CommandLog,
     Urc {
         line: String,
     },

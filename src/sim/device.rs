@@ -25,6 +25,7 @@ use super::files::{self, Files};
 use super::machine::Effect;
 use super::pdu_out::{self, Coding, DeliverPart, Inbound, StatusReport};
 use super::reports::{Pending, Reports};
+use super::settings::VendorSettings;
 use super::sms_store::{Mem, SmsStore, Stored, Summary};
 use super::syntax::{Cmd, Form};
 use std::collections::VecDeque;
@@ -60,6 +61,8 @@ pub(super) struct Device {
     pub sms_busy_until: Option<Instant>,
     /// Effects of commands (a call ended by ATH), collected by the machine.
     pub effects: Vec<Effect>,
+    /// Vendor settings kept across reboots (the URC port is in non-volatile memory).
+    pub vendor_settings: VendorSettings,
 }
 
 impl Device {
@@ -80,6 +83,7 @@ impl Device {
             sim_busy_until: None,
             sms_busy_until: None,
             effects: Vec::new(),
+            vendor_settings: VendorSettings::new(&cfg.urc_port),
         };
         // The modem is on from the start: the SIM starts now.
         dev.starts_at(cfg, cfg.clock.origin);
@@ -125,6 +129,9 @@ impl Device {
                 self.audio.execute(ctx, cmd, lines)
             }
             _ if files::handles(cfg.vendor, name) => self.files.execute(now, cmd, lines),
+            _ if VendorSettings::handles(cfg.vendor, name) => {
+                self.vendor_settings.execute(cmd, lines)
+            }
             _ => commands::execute(&mut self.modem, &cfg.identity, cmd, lines, after),
         }
     }

@@ -34,6 +34,8 @@ use std::time::{Duration, Instant};
 
 /// Unsolicited lines a silent modem (hung, mid-prompt) keeps at most.
 const MAX_URCS: usize = 256;
+/// Command lines the `command_log` control request keeps.
+const COMMAND_LOG: usize = 512;
 
 /// What the runner must do besides writing the output bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +93,8 @@ pub(super) struct Machine {
     noise: Noise,
     network: Network,
     commands: u64,
+    /// The last command lines, for the `command_log` control request.
+    log: VecDeque<String>,
     submissions: u64,
     stop_fired: bool,
     close_fired: bool,
@@ -115,6 +119,7 @@ impl Machine {
             urcs: VecDeque::new(),
             injected: VecDeque::new(),
             commands: 0,
+            log: VecDeque::new(),
             submissions: 0,
             stop_fired: silent,
             close_fired: false,
@@ -126,6 +131,18 @@ impl Machine {
     /// AT command lines received so far (PDU lines not counted).
     pub(super) fn commands(&self) -> u64 {
         self.commands
+    }
+
+    /// The last command lines received, oldest first.
+    pub(super) fn command_log(&self) -> Vec<String> {
+        self.log.iter().cloned().collect()
+    }
+
+    fn log_command(&mut self, line: &str) {
+        if self.log.len() == COMMAND_LOG {
+            self.log.pop_front();
+        }
+        self.log.push_back(line.to_string());
     }
 
     /// Concatenated messages still waiting for parts at the phone.
@@ -201,7 +218,10 @@ impl Machine {
     }
 
     fn apply(&mut self, now: Instant, ev: Events, step: &mut Step) {
-        self.urcs.extend(ev.urcs);
+        // A Quectel told to send its URCs to another port says nothing here.
+        if self.dev.vendor_settings.urcs_here() {
+            self.urcs.extend(ev.urcs);
+        }
         while self.urcs.len() > MAX_URCS {
             self.urcs.pop_front();
         }

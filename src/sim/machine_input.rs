@@ -111,6 +111,7 @@ impl Machine {
             return;
         };
         self.commands += 1;
+        self.log_command(text);
         let cmds = syntax::parse(body).filter(|_| raw.len() <= MAX_LINE);
         let Some(cmds) = cmds else {
             self.answer(&[], Final::Error, &[], step);

@@ -15,6 +15,8 @@
 //! - `device`: what the modem is and keeps; routes each command. Tables: `commands` (basic,
 //!   network, SIM, SMS settings), `sms_store` (+CPMS/+CMGR/+CMGL/+CMGD), `voice` + `calls`
 //!   (ATD/ATH/+CHUP/+CLCC/+COLP), `audio` (TTS, playback, ^DDSETEX), `files` (QFUPL, FS*).
+//! - `settings`: vendor settings that change behaviour (Quectel's URC port, Huawei's
+//!   ^CURC, SIMCom's +CVHU), which otpgate's modem profiles set.
 //! - `reports`: status reports owed; `network`/`phone`: what follows Ctrl-Z and the handset;
 //!   `noise`: harmless URCs; `vendor`: per-family lines and traits; `media`: WAV/AMR.
 //! - `syntax`/`errors`/`identity`: the command line, final results, +CGSN and friends.
@@ -97,6 +99,8 @@
 //! Every answer is one line, `{"ok":true,...}` or `{"ok":false,"error":"..."}`.
 //! - `{"op":"received"}` → `{"ok":true,"received":[<record>...]}`
 //! - `{"op":"commands"}` → `{"ok":true,"commands":N}`
+//! - `{"op":"command_log"}` → `{"ok":true,"lines":["AT+CGMI",...]}`: the last 512 command
+//!   lines as received (in memory only; PDU and upload data not included)
 //! - `{"op":"status"}` → `open`, `slave`, `link`, `audio_link`, `vendor`, `commands`,
 //!   `received`, `incomplete`, `registered`, `sim_present`, `reports_pending`,
 //!   `inbound_waiting`
@@ -157,6 +161,7 @@ mod reports;
 mod requests;
 mod rules;
 mod runner;
+mod settings;
 mod sms_store;
 mod syntax;
 mod vendor;

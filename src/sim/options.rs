@@ -132,6 +132,10 @@ pub struct SimOptions {
     /// How long the modem's text-to-speech takes per character of text.
     #[arg(long, value_name = "MS", default_value_t = 80)]
     pub tts_ms_per_char: u64,
+    /// Quectel: where the modem sends URCs until told otherwise (AT+QURCCFG="urcport"):
+    /// usbat (this port), usbmodem or uart1 (another port: this one hears no URC).
+    #[arg(long, value_name = "PORT", default_value = "usbat", value_parser = ["usbat", "usbmodem", "uart1"])]
+    pub urc_port: String,
 }
 
 impl Default for SimOptions {
@@ -176,6 +180,7 @@ impl Default for SimOptions {
             audio_link: None,
             audio_dir: None,
             tts_ms_per_char: 80,
+            urc_port: "usbat".into(),
         }
     }
 }

@@ -26,6 +26,7 @@ impl Runner {
         match req {
             Request::Received => control::ok(json!({"received": *self.shared.received()})),
             Request::Commands => control::ok(json!({"commands": m.commands()})),
+            Request::CommandLog => control::ok(json!({"lines": m.command_log()})),
             Request::Urc { line } if line.contains(['\r', '\n']) => {
                 control::failed("one line only")
             }

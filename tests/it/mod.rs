@@ -7,6 +7,7 @@ mod modems;
 mod otp;
 mod pool;
 mod probe;
+mod profiles;
 mod tls;
 mod voice;
 mod webhooks;
