@@ -86,6 +86,12 @@ fn each_vendor_is_reported_with_its_voice_backends() {
         assert_eq!(v["error"], Value::Null);
         assert_eq!(v["manufacturer"], "OTPGATE");
         assert_eq!(v["model"], "SIM-GSM");
+        assert!(
+            v["profile"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("generic ")),
+            "{v}"
+        );
         assert!(v["imei"].as_str().is_some_and(|i| i.len() == 15), "{v}");
         assert_eq!(v["sim"]["state"], "ready");
         assert!(v["sim"]["iccid"].as_str().is_some(), "{v}");
@@ -104,14 +110,26 @@ fn each_vendor_is_reported_with_its_voice_backends() {
 #[test]
 fn the_readable_report_and_a_read_only_probe() {
     let dir = tempdir();
-    let sim = Sim::start(dir.path(), "m", &["--vendor", "quectel"]);
+    let sim = Sim::start(
+        dir.path(),
+        "m",
+        &[
+            "--vendor",
+            "quectel",
+            "--manufacturer",
+            "Quectel",
+            "--model",
+            "EC25",
+        ],
+    );
     // Text mode, set by someone else: the probe must leave it (and +CNMI) alone.
     at(&sim.link, "AT+CMGF=1");
     let out = probe(&sim.link, &[]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let text = stdout(&out);
     for needle in [
-        "Modem     OTPGATE SIM-GSM",
+        "Modem     Quectel EC25",
+        "Profile   quectel-ec2x (Quectel EC25/EG25, EC21, EG91, EG95)",
         "SIM       ready",
         "CS: registered, home network",
         "operator SIMNET, signal -73 dBm (+CSQ 20)",

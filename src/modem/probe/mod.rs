@@ -138,6 +138,7 @@ pub async fn probe(args: &ProbeArgs) -> Result<Report, ProbeError> {
         imei: bringup::ident(&modem, Identity::Imei).await,
         ..Report::default()
     };
+    r.profile = profile_of(&r);
     r.sim = sim(&modem, args.pin.as_deref()).await?;
     r.sim.imsi = bringup::ident(&modem, Identity::Imsi).await;
     r.sim.iccid = bringup::bare(&modem, command::iccid()).await;
@@ -145,6 +146,15 @@ pub async fn probe(args: &ProbeArgs) -> Result<Report, ProbeError> {
     r.sms = sms(&modem).await?;
     r.voice = voice(&modem).await?;
     Ok(r)
+}
+
+/// The built-in profile for what the modem answered, with its description.
+fn profile_of(r: &Report) -> String {
+    let p = super::profile::Catalog::built_in().select(
+        r.manufacturer.as_deref().unwrap_or_default(),
+        r.model.as_deref().unwrap_or_default(),
+    );
+    format!("{} ({})", p.name, p.description)
 }
 
 /// One command: its lines on OK, `None` on an error answer (a command the modem lacks); `Err`

@@ -113,6 +113,9 @@ pub struct Report {
     pub model: Option<String>,
     pub firmware: Option<String>,
     pub imei: Option<String>,
+    /// The built-in profile the daemon would choose for it (its quirks are not applied:
+    /// the probe changes nothing on the modem).
+    pub profile: String,
     pub sim: SimReport,
     pub network: NetworkReport,
     pub sms: SmsReport,
@@ -167,6 +170,7 @@ pub fn text(r: &Report) -> String {
         or_unknown(&r.firmware),
         or_unknown(&r.imei)
     );
+    let _ = writeln!(out, "Profile   {}", r.profile);
     let pin = if r.sim.pin_entered {
         " (PIN entered)"
     } else {
@@ -245,6 +249,7 @@ mod tests {
             model: Some("EC25".into()),
             firmware: Some("EC25EFAR06A06M4G".into()),
             imei: Some("867698040000001".into()),
+            profile: "quectel-ec2x (Quectel EC25/EG25, EC21, EG91, EG95)".into(),
             sim: SimReport {
                 pin_entered: true,
                 iccid: Some("8933".into()),
