@@ -3,8 +3,11 @@
 //!
 //! This is the only module that names every concrete part. Long-lived tasks are spawned here,
 //! each with a child of one cancellation token, and tracked so shutdown can wait for them.
-//! Shutdown order: stop accepting HTTP, cancel the workers (each finishes the AT exchange in
-//! flight, bounded), flush sled, stop the simulated modems.
+//! Shutdown, on the signal: tell systemd `STOPPING=1`, stop accepting HTTP connections and
+//! cancel the workers at once; then wait, concurrently, for the requests in flight (bounded by
+//! [`crate::listen::DRAIN`]) and for the workers to finish the AT exchange in flight (bounded
+//! by [`SHUTDOWN_GRACE`]); flush sled; stop the simulated modems. systemd hears `READY=1` only
+//! once every part is open, right before the API is served ([`crate::systemd`]).
 
 use crate::accounts::Accounts;
 use crate::config::Config;
@@ -38,6 +41,7 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let systemd = crate::systemd::Notifier::from_env();
     // Load the phone-number metadata now, not on the first request.
     crate::otp::number::warm_up();
     // A bad certificate or key stops the start before anything else is opened.
@@ -155,21 +159,62 @@ pub async fn run(
              -d '{{\"to\": \"+33612345678\", \"type\": \"NUMERIC\"}}' {scheme}://{addr}/2fa/create"
         );
     }
-    crate::listen::serve(listener, app, tls, shutdown).await;
-
-    tracing::info!("shutting down");
-    cancel.cancel();
-    if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait())
-        .await
-        .is_err()
-    {
+    // The signal starts the shutdown: systemd hears it, HTTP stops accepting and the
+    // workers are told to stop, all at once.
+    tokio::spawn({
+        let (systemd, cancel) = (systemd.clone(), cancel.clone());
+        async move {
+            shutdown.await;
+            tracing::info!("shutting down");
+            systemd.stopping("stopping: finishing the AT commands in flight");
+            cancel.cancel();
+        }
+    });
+    let supervised = CancellationToken::new();
+    tokio::spawn(systemd.clone().supervise(
+        health_probe(store.clone()),
+        status_line(board, queue, format!("{scheme}://{addr}")),
+        supervised.clone(),
+    ));
+    systemd.ready(&format!("serving on {scheme}://{addr}"));
+    let http = crate::listen::serve(listener, app, tls, cancel.clone().cancelled_owned());
+    let workers = async {
+        cancel.cancelled().await;
+        tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait()).await
+    };
+    let ((), workers) = tokio::join!(http, workers);
+    if workers.is_err() {
         tracing::warn!("modem workers did not stop within {SHUTDOWN_GRACE:?}");
     }
     store.flush_blocking().context("flushing the database")?;
+    supervised.cancel();
     for sim in sims {
         sim.shutdown();
     }
     Ok(())
+}
+
+/// The watchdog's health check (see [`crate::systemd`]): the database completes a flush.
+fn health_probe(
+    store: Store,
+) -> impl FnMut() -> std::pin::Pin<Box<dyn Future<Output = Result<(), String>> + Send>> {
+    move || {
+        let store = store.clone();
+        Box::pin(async move { store.flush().await.map_err(|e| e.to_string()) })
+    }
+}
+
+/// The `STATUS=` line systemd shows.
+fn status_line(board: StatusBoard, queue: Queue, url: String) -> impl Fn() -> String {
+    move || {
+        let modems = board.snapshot();
+        let ready = modems.iter().filter(|m| m.state.can_send()).count();
+        let depth = queue.depth();
+        format!(
+            "serving on {url}; {ready}/{} modems can send; {depth} queued",
+            modems.len()
+        )
+    }
 }
 
 /// Resolves on SIGTERM (what systemd sends) or SIGINT.

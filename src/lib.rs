@@ -35,6 +35,7 @@
 //! - [`check`]: `otpgate check-config`: the file, its devices, TLS files and data_dir.
 //! - [`app`]: builds the parts, owns cancellation and the shutdown order.
 //! - [`logging`]: text, journald or JSON log lines.
+//! - [`systemd`]: `sd_notify(3)`: READY, STATUS, STOPPING and the watchdog pings.
 //!
 //! Dependencies point one way: `at` and `sms` depend on nothing here; `modem` knows only `at`;
 //! `queue` drives `modem` with `sms`; `http` talks to `queue` and `status`; only `app` names
@@ -61,5 +62,6 @@ pub mod sim;
 pub mod sms;
 pub mod status;
 pub mod store;
+pub mod systemd;
 pub mod voice;
 pub mod webhook;

@@ -173,11 +173,15 @@ fn serve(config_path: Option<PathBuf>, listen: Option<std::net::SocketAddr>) -> 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(async move {
+    let result = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
         tracing::info!(config = %config.source, data_dir = %config.data_dir.display(), "otpgate starting");
         otpgate::app::run(config, listener, otpgate::app::shutdown_signal()).await
-    })
+    });
+    // The database is flushed by now; a blocking task still running (a retention sweep)
+    // must not hold the exit past the unit's TimeoutStopSec.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    result
 }
