@@ -161,6 +161,8 @@ pub struct Daemon {
     /// The test account made with `otpgate keys add` before the first start.
     pub login: String,
     pub key: String,
+    /// Extra environment variables for the daemon (`NOTIFY_SOCKET`, ...).
+    env: Vec<(String, String)>,
 }
 
 impl Daemon {
@@ -173,6 +175,16 @@ impl Daemon {
 
     /// As [`Daemon::start`], with extra TOML keys for each `[[modem]]`.
     pub fn start_modems(dir: &Path, modems: &[(&Sim, &str)], extra: &str) -> Daemon {
+        Self::start_modems_env(dir, modems, extra, &[])
+    }
+
+    /// As [`Daemon::start_modems`], with extra environment variables for the daemon.
+    pub fn start_modems_env(
+        dir: &Path,
+        modems: &[(&Sim, &str)],
+        extra: &str,
+        env: &[(&str, &str)],
+    ) -> Daemon {
         let data_dir = dir.join("data");
         let mut toml = format!(
             "listen = \"127.0.0.1:0\"\ndata_dir = \"{}\"\n{extra}\n",
@@ -207,6 +219,10 @@ impl Daemon {
             starts: 0,
             login,
             key,
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         };
         d.spawn();
         d
@@ -263,6 +279,7 @@ impl Daemon {
             .args(["serve", "--config"])
             .arg(&self.config)
             .env("OTPGATE_LOG", "debug")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(out.try_clone().expect("dup"))
             .stderr(out)
@@ -287,6 +304,28 @@ impl Daemon {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
             let _ = c.wait();
+        }
+    }
+
+    /// The running daemon's process id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Waits up to `timeout` for the daemon to exit by itself; its exit status, or `None`
+    /// if it still runs.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let start = Instant::now();
+        loop {
+            let status = self.child.as_mut()?.try_wait().expect("try_wait");
+            if let Some(status) = status {
+                self.child = None;
+                return Some(status);
+            }
+            if start.elapsed() > timeout {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(25));
         }
     }
 

@@ -8,6 +8,7 @@ mod otp;
 mod pool;
 mod probe;
 mod profiles;
+mod systemd;
 mod tls;
 mod voice;
 mod webhooks;
