@@ -5,6 +5,7 @@ pub mod harness;
 mod metrics;
 mod modems;
 mod otp;
+mod package;
 mod pool;
 mod probe;
 mod profiles;
