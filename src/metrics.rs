@@ -58,6 +58,7 @@ pub struct OtpMetrics {
     verified: Family<DialectLabels, Counter>,
     failed: Family<DialectLabels, Counter>,
     expired: Family<DialectLabels, Counter>,
+    expired_unused: Family<DialectLabels, Counter>,
 }
 
 impl Default for OtpMetrics {
@@ -67,12 +68,19 @@ impl Default for OtpMetrics {
             verified: Family::default(),
             failed: Family::default(),
             expired: Family::default(),
+            expired_unused: Family::default(),
         };
         for dialect in DIALECTS {
             let labels = DialectLabels {
                 dialect: dialect.into(),
             };
-            for family in [&m.created, &m.verified, &m.failed, &m.expired] {
+            for family in [
+                &m.created,
+                &m.verified,
+                &m.failed,
+                &m.expired,
+                &m.expired_unused,
+            ] {
                 let _ = family.get_or_create(&labels);
             }
         }
@@ -97,6 +105,12 @@ impl OtpMetrics {
             | VerifyOutcome::Replaced => return,
         };
         self.count(family, dialect);
+    }
+
+    /// An OTP that was never used (not verified, locked or replaced) was deleted by the
+    /// retention sweep, after its expiry.
+    pub fn expired_unused(&self, dialect: &str) {
+        self.count(&self.expired_unused, dialect);
     }
 
     fn count(&self, family: &Family<DialectLabels, Counter>, dialect: &str) {
@@ -126,9 +140,16 @@ impl OtpMetrics {
         );
         registry.register(
             "otpgate_otps_expired",
-            "Verification attempts on an expired OTP, per dialect (OTPs that expire unused \
-             without an attempt are not counted)",
+            "Verification attempts on an expired OTP, per dialect (for OTPs that expire \
+             unused, see otpgate_otps_expired_unused)",
             self.expired.clone(),
+        );
+        registry.register(
+            "otpgate_otps_expired_unused",
+            "OTPs that expired without being used (never verified, locked or replaced), per \
+             dialect; counted when the retention sweep deletes the record ([retention] \
+             otps_hours after expiry, default 24 h), so each is counted once",
+            self.expired_unused.clone(),
         );
     }
 }

@@ -281,7 +281,8 @@ impl OtpService {
     }
 
     /// Deletes OTP records that expired before `before_ms` (and the latest-OTP index entries
-    /// that still point to them); answers how many. Tokens start with their creation second,
+    /// that still point to them); answers how many. Each deleted record still live (never
+    /// verified, locked or replaced) is counted as an OTP that expired unused. Tokens start with their creation second,
     /// so the scan stops at the first record created after the cut-off.
     pub fn purge_expired(&self, before_ms: u64) -> Result<usize, ServiceError> {
         let mut purged = 0;
@@ -296,7 +297,12 @@ impl OtpService {
             if record.expires_ms >= before_ms {
                 continue;
             }
-            self.inner.otps.remove(&key)?;
+            // Judged on the value removed, and only by the call that removed it.
+            let removed = self.inner.otps.remove(&key)?;
+            let removed = removed.and_then(|v| schema::decode::<OtpRecord>(&v).ok());
+            if removed.is_some_and(|r| r.state == OtpState::Live) {
+                self.inner.metrics.expired_unused(&record.dialect);
+            }
             let latest = schema::latest_key(&record.account, &record.number);
             // Only when it still names this OTP: a newer one stays findable by number.
             let _ =

@@ -130,8 +130,10 @@ mod tests {
             },
             ..OtpConfig::default()
         };
+        let metrics =
+            crate::metrics::Metrics::new(queue.clone(), crate::status::StatusBoard::default());
         let otp =
-            OtpService::open(store.clone(), queue.clone(), otp_config, Default::default()).unwrap();
+            OtpService::open(store.clone(), queue.clone(), otp_config, metrics.otp()).unwrap();
         let inbox = Inbox::open(store.clone()).unwrap();
         // One message sent, one still waiting.
         let sent = queue.enqueue(new("+33611111111")).await.unwrap();
@@ -143,8 +145,33 @@ mod tests {
             .unwrap();
         assert_eq!(lease.message.id, sent.id);
         queue.finish(lease, Outcome::Sent).unwrap();
-        // One OTP (its SMS waits in the queue too).
+        // Two OTPs (their SMS wait in the queue too): one left unused, one verified.
         let number = crate::otp::number::parse("+33633333333").unwrap();
+        let used = crate::otp::number::parse("+33633333334").unwrap();
+        let used_code = otp
+            .create(CreateRequest {
+                account: "a".into(),
+                dialect: "test",
+                number: used.clone(),
+                alphabet: Alphabet::NUMERIC,
+                length: 6,
+                ttl_s: 60,
+                max_attempts: 3,
+                recipient_ip: None,
+                channel: "sms".into(),
+                sender: None,
+                render: Box::new(|code, _| code.to_string()),
+                voice: None,
+                request_id: None,
+            })
+            .await
+            .unwrap()
+            .code;
+        let (_, outcome) = otp
+            .verify("a", VerifyBy::Number(used), &used_code, None)
+            .await
+            .unwrap();
+        assert_eq!(outcome, crate::otp::VerifyOutcome::Verified);
         otp.create(CreateRequest {
             account: "a".into(),
             dialect: "test",
@@ -184,9 +211,16 @@ mod tests {
         let swept = sweep(&config, &stores, later).unwrap();
         assert_eq!(
             (swept.messages, swept.otps, swept.inbox),
-            (1, 1, 1),
+            (1, 2, 1),
             "{swept:?}"
         );
+        // The unused OTP is counted as expired unused, the verified one is not; once.
+        let unused = "otpgate_otps_expired_unused_total{dialect=\"test\"} ";
+        let text = metrics.render().unwrap();
+        assert!(text.contains(&format!("{unused}1\n")), "{text}");
+        assert_eq!(sweep(&config, &stores, later).unwrap(), Swept::default());
+        let text = metrics.render().unwrap();
+        assert!(text.contains(&format!("{unused}1\n")), "{text}");
         assert!(stores.inbox.list(10).unwrap().is_empty());
         assert!(
             queue.get(sent.id).unwrap().is_none(),
