@@ -5,6 +5,7 @@
 use super::harness::*;
 use prometheus_parse::{Scrape, Value as Metric};
 use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 const LONG: Duration = Duration::from_secs(60);
@@ -29,8 +30,197 @@ fn scrape(d: &Daemon) -> (Scrape, String) {
         r.content_type()
     );
     let text = r.into_string().expect("body");
+    // prometheus-parse skips what it cannot read: the strict check is what fails on a bad line.
+    strict(&text);
     let scrape = Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).expect("parses");
     (scrape, text)
+}
+
+/// One sample line, as [`strict`] read it.
+#[derive(Debug)]
+struct Sample {
+    name: String,
+    labels: BTreeMap<String, String>,
+    /// The TYPE of the family it belongs to.
+    kind: String,
+}
+
+/// Checks the exposition against the OpenMetrics 1.0 text grammar, strictly: every line is a
+/// `# HELP`/`# TYPE`/`# UNIT` descriptor or a sample `name{label="value",...} value
+/// [timestamp]`; each family has one HELP and one TYPE before its samples; each sample's name
+/// is its family's name plus a suffix its type allows; the body ends with `# EOF`. Panics
+/// with the offending line; answers the samples.
+fn strict(text: &str) -> Vec<Sample> {
+    fn name_ok(n: &str) -> bool {
+        let mut c = n.chars();
+        c.next()
+            .is_some_and(|f| f.is_ascii_alphabetic() || f == '_' || f == ':')
+            && c.all(|x| x.is_ascii_alphanumeric() || x == '_' || x == ':')
+    }
+    fn label_name_ok(n: &str) -> bool {
+        name_ok(n) && !n.contains(':')
+    }
+    fn number_ok(v: &str) -> bool {
+        matches!(v, "+Inf" | "-Inf" | "NaN")
+            || (v.parse::<f64>().is_ok_and(f64::is_finite)
+                && v.chars().all(|c| c.is_ascii_digit() || "+-.eE".contains(c)))
+    }
+    /// `{a="x",b="y"}` (the braces included) and what follows it.
+    fn labels(line: &str, rest: &str) -> (BTreeMap<String, String>, String) {
+        let mut out = BTreeMap::new();
+        let mut chars = rest.chars().peekable();
+        assert_eq!(chars.next(), Some('{'));
+        loop {
+            if chars.peek() == Some(&'}') {
+                chars.next();
+                break;
+            }
+            let name: String = std::iter::from_fn(|| chars.next_if(|c| *c != '=')).collect();
+            assert!(label_name_ok(&name), "label name {name:?}: {line:?}");
+            assert_eq!(chars.next(), Some('='), "{line:?}");
+            assert_eq!(chars.next(), Some('"'), "{line:?}");
+            let mut value = String::new();
+            loop {
+                match chars.next() {
+                    Some('"') => break,
+                    Some('\\') => match chars.next() {
+                        Some('\\') => value.push('\\'),
+                        Some('"') => value.push('"'),
+                        Some('n') => value.push('\n'),
+                        other => panic!("escape {other:?}: {line:?}"),
+                    },
+                    Some('\n') | None => panic!("unterminated label value: {line:?}"),
+                    Some(c) => value.push(c),
+                }
+            }
+            assert!(out.insert(name, value).is_none(), "label twice: {line:?}");
+            match chars.next() {
+                Some(',') => {}
+                Some('}') => break,
+                other => panic!("{other:?} after a label: {line:?}"),
+            }
+        }
+        (out, chars.collect())
+    }
+
+    assert!(text.ends_with("\n# EOF\n"), "no final # EOF: {text:?}");
+    let body = &text[..text.len() - "# EOF\n".len()];
+    // family name -> (help seen, type)
+    let mut families: HashMap<String, (bool, Option<String>)> = HashMap::new();
+    let mut current: Option<String> = None;
+    let mut samples = Vec::new();
+    for line in body.lines() {
+        if let Some(rest) = line.strip_prefix("# ") {
+            let mut words = rest.splitn(3, ' ');
+            let (what, name) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+            let arg = words.next();
+            assert!(name_ok(name), "metric name {name:?}: {line:?}");
+            if current.as_deref() != Some(name) {
+                assert!(!families.contains_key(name), "family split: {line:?}");
+                current = Some(name.to_string());
+            }
+            let family = families.entry(name.to_string()).or_default();
+            match (what, arg) {
+                ("HELP", Some(_)) => {
+                    assert!(!family.0, "second HELP: {line:?}");
+                    family.0 = true;
+                }
+                ("TYPE", Some(t)) => {
+                    assert!(family.1.is_none(), "second TYPE: {line:?}");
+                    assert!(
+                        [
+                            "counter",
+                            "gauge",
+                            "histogram",
+                            "gaugehistogram",
+                            "stateset",
+                            "info",
+                            "summary",
+                            "unknown"
+                        ]
+                        .contains(&t),
+                        "type {t:?}: {line:?}"
+                    );
+                    family.1 = Some(t.to_string());
+                }
+                ("UNIT", Some(_)) => {}
+                _ => panic!("not a descriptor: {line:?}"),
+            }
+            continue;
+        }
+        let end = line.find(['{', ' ']).unwrap_or(line.len());
+        let name = &line[..end];
+        assert!(name_ok(name), "sample name {name:?}: {line:?}");
+        let (labels, rest) = if line[end..].starts_with('{') {
+            labels(line, &line[end..])
+        } else {
+            (BTreeMap::new(), line[end..].to_string())
+        };
+        let parts: Vec<&str> = rest.strip_prefix(' ').unwrap_or("").split(' ').collect();
+        assert!(
+            matches!(parts.len(), 1 | 2) && parts.iter().all(|p| number_ok(p)),
+            "value [timestamp]: {line:?}"
+        );
+        let family = current
+            .as_deref()
+            .unwrap_or_else(|| panic!("sample before any descriptor: {line:?}"));
+        let (help, kind) = &families[family];
+        let kind = kind
+            .clone()
+            .unwrap_or_else(|| panic!("no TYPE for {family}: {line:?}"));
+        assert!(help, "no HELP for {family}: {line:?}");
+        let suffixes: &[&str] = match kind.as_str() {
+            "counter" => &["_total", "_created"],
+            "histogram" | "gaugehistogram" => &["_bucket", "_count", "_sum", "_created"],
+            "summary" => &["", "_count", "_sum", "_created"],
+            _ => &[""],
+        };
+        assert!(
+            suffixes.iter().any(|s| name == format!("{family}{s}")),
+            "{name} is not a sample of the {kind} {family}"
+        );
+        samples.push(Sample {
+            name: name.to_string(),
+            labels,
+            kind,
+        });
+    }
+    for (name, (help, kind)) in &families {
+        assert!(*help && kind.is_some(), "{name}: HELP and TYPE");
+    }
+    samples
+}
+
+#[test]
+fn the_strict_check_fails_on_what_prometheus_parse_skips() {
+    let good = "# HELP a A.\n# TYPE a counter\na_total{x=\"{id}\"} 1\n# EOF\n";
+    assert_eq!(strict(good)[0].labels["x"], "{id}");
+    let bad = [
+        good.replace("\n# EOF", ""),
+        good.replace("a_total{", "a_total {"),
+        good.replace("} 1", "} one"),
+        good.replace("} 1", "}1"),
+        good.replace("# HELP a A.\n", ""),
+        good.replace("# TYPE a counter\n", ""),
+        good.replace("counter", "gauge"),
+        good.replace("\"{id}\"", "{id}"),
+        good.replace("# EOF", "# EOF\nb 1"),
+    ];
+    for text in bad {
+        let failed = std::panic::catch_unwind(|| strict(&text)).is_err();
+        assert!(failed, "accepted: {text:?}");
+    }
+}
+
+/// The TYPE of the family each sample named `name` belongs to (one answer, some sample).
+fn kind_of(samples: &[Sample], name: &str) -> String {
+    let kinds: std::collections::BTreeSet<&str> = samples
+        .iter()
+        .filter(|s| s.name == name)
+        .map(|s| s.kind.as_str())
+        .collect();
+    assert_eq!(kinds.len(), 1, "{name}: {kinds:?}");
+    kinds.into_iter().next().unwrap_or_default().to_string()
 }
 
 /// The single value of the sample `name` whose labels include `labels` (0 when absent).
@@ -106,6 +296,9 @@ fn metrics_count_what_the_test_did() {
         );
         assert!(text.contains(&format!(
             "otpgate_otps_expired_total{{dialect=\"{dialect}\"}} 0"
+        )));
+        assert!(text.contains(&format!(
+            "otpgate_otps_expired_unused_total{{dialect=\"{dialect}\"}} 0"
         )));
     }
 
@@ -294,6 +487,34 @@ fn metrics_count_what_the_test_did() {
         "{text}"
     );
 
+    // Each sample in the family of the type it should be.
+    let samples = strict(&text);
+    let expect = [
+        ("otpgate_otps_created_total", "counter"),
+        ("otpgate_otps_verified_total", "counter"),
+        ("otpgate_otps_failed_total", "counter"),
+        ("otpgate_otps_expired_total", "counter"),
+        ("otpgate_otps_expired_unused_total", "counter"),
+        ("otpgate_modem_parts_sent_total", "counter"),
+        ("otpgate_modem_messages_sent_total", "counter"),
+        ("otpgate_modem_messages_failed_total", "counter"),
+        ("otpgate_messages", "gauge"),
+        ("otpgate_queue_depth", "gauge"),
+        ("otpgate_modem_state", "gauge"),
+        ("otpgate_modem_signal_dbm", "gauge"),
+        ("otpgate_http_request_duration_seconds_bucket", "histogram"),
+        ("otpgate_http_request_duration_seconds_count", "histogram"),
+        ("otpgate_http_request_duration_seconds_sum", "histogram"),
+    ];
+    for (name, kind) in expect {
+        assert_eq!(kind_of(&samples, name), kind, "{name}");
+    }
+    let route = samples.iter().any(|x| {
+        x.name == "otpgate_http_request_duration_seconds_count"
+            && x.labels.get("route").map(String::as_str) == Some("/v1/messages/{id}")
+    });
+    assert!(route, "the {{id}} route template, read by the strict check");
+
     // Nothing secret or personal in it.
     for secret in [
         "3364444444",
@@ -395,5 +616,75 @@ fn json_logs_are_one_object_per_line_with_the_request_id() {
     assert!(
         sent["timestamp"].is_string() && sent["level"] == "INFO",
         "{sent}"
+    );
+}
+
+#[test]
+fn on_the_journal_lines_carry_a_syslog_priority_and_no_timestamp() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempdir();
+    let sim = Sim::start(dir.path(), "m0", &[]);
+    // The harness sends the first start's stdout to daemon.1.log (truncated, same inode):
+    // name that file's device and inode as systemd names the journal stream.
+    let log = dir.path().join("daemon.1.log");
+    std::fs::write(&log, "").expect("log file");
+    let meta = std::fs::metadata(&log).expect("stat");
+    let stream = format!("{}:{}", meta.dev(), meta.ino());
+    let d = Daemon::start_modems_env(
+        dir.path(),
+        &[(&sim, "")],
+        "",
+        &[("JOURNAL_STREAM", stream.as_str())],
+    );
+    let id = d.send("+33699999999", "hello", json!({}));
+    d.wait_state(&id, "sent", LONG);
+    assert_eq!(d.log, log);
+
+    let logs = std::fs::read_to_string(&log).expect("log");
+    let complete = logs.rfind('\n').map_or("", |end| &logs[..end]);
+    let mut seen = Vec::new();
+    for line in complete.lines().filter(|l| !l.is_empty()) {
+        assert!(!line.contains('\x1b'), "ANSI codes: {line:?}");
+        let prio = line
+            .strip_prefix('<')
+            .and_then(|r| r.split_once('>'))
+            .unwrap_or_else(|| panic!("no <N> prefix: {line:?}\n{logs}"));
+        let level = prio.1.split_whitespace().next().unwrap_or("");
+        let expected = match level {
+            "ERROR" => "3",
+            "WARN" => "4",
+            "INFO" => "6",
+            "DEBUG" | "TRACE" => "7",
+            _ => panic!("no level right after the prefix (a timestamp?): {line:?}"),
+        };
+        assert_eq!(prio.0, expected, "{line:?}");
+        seen.push(prio.0.to_string());
+    }
+    assert!(
+        complete
+            .lines()
+            .any(|l| l.starts_with("<6> INFO") && l.contains("listening on")),
+        "{logs}"
+    );
+    assert!(seen.iter().any(|p| p == "7"), "debug lines at <7>: {logs}");
+}
+
+#[test]
+fn a_stale_journal_stream_is_not_the_journal() {
+    let dir = tempdir();
+    let sim = Sim::start(dir.path(), "m0", &[]);
+    // Inherited from a parent whose output was the journal; ours goes to a file.
+    let d = Daemon::start_modems_env(dir.path(), &[(&sim, "")], "", &[("JOURNAL_STREAM", "1:1")]);
+    let logs = std::fs::read_to_string(&d.log).expect("log");
+    let line = logs
+        .lines()
+        .find(|l| l.contains("listening on"))
+        .expect("the listening line");
+    assert!(!line.starts_with('<'), "{line:?}");
+    // A file gets the timestamped text lines: `2026-11-23T11:24:56.123456Z  INFO ...`.
+    let stamp = line.split_whitespace().next().unwrap_or("");
+    assert!(
+        stamp.len() > 20 && stamp.as_bytes()[4] == b'-' && stamp.contains('T'),
+        "{line:?}"
     );
 }
