@@ -72,6 +72,7 @@ async fn scenario(modems: usize, latency_ms: u64, messages: usize) -> anyhow::Re
                 ..Default::default()
             },
             profile: None,
+            usb_interface: None,
             max_backoff: Duration::from_secs(1),
             routes: Vec::new(),
             caps: Default::default(),

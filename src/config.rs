@@ -195,6 +195,8 @@ pub struct ModemSection {
     pub voice_vendor: Option<String>,
     /// The modem profile to use, by name (default: chosen by what +CGMI/+CGMM answer).
     pub profile: Option<String>,
+    /// The USB interface number of the AT port, when sysfs cannot tell (default: read there).
+    pub usb_interface: Option<u8>,
 }
 
 fn default_baud() -> u32 {
@@ -294,6 +296,7 @@ impl Config {
                 voice_device: None,
                 voice_vendor: None,
                 profile: None,
+                usb_interface: None,
             }],
             webhook: None,
             tls: None,
@@ -444,6 +447,7 @@ impl Config {
                 engine,
                 overrides,
                 profile: m.profile,
+                usb_interface: m.usb_interface,
                 max_backoff: Duration::from_millis(m.reconnect_max_ms.unwrap_or(30_000)),
                 routes: m.routes,
                 caps: Caps {

@@ -34,6 +34,19 @@ impl Command {
     pub fn raw(text: &str) -> Self {
         Self::new(CommandSpec::plain(text))
     }
+
+    /// Any command whose information lines start with its own name and a colon
+    /// (`AT+QURCCFG="urcport"` is answered `+QURCCFG: "urcport","usbat"`): a setting a modem
+    /// profile reads.
+    pub fn read_setting(text: &str) -> Self {
+        let name = text
+            .get(2..)
+            .unwrap_or_default()
+            .split(['=', '?'])
+            .next()
+            .unwrap_or_default();
+        Self::new(CommandSpec::prefixed(text, &format!("{name}:")))
+    }
 }
 
 /// Builds `AT<name>=<ints>` with the at-commands builder.
@@ -522,6 +535,17 @@ pub fn parse_list(lines: &[String]) -> Vec<(u32, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_setting_read_takes_the_lines_of_its_own_name() {
+        let c = Command::read_setting("AT+QURCCFG=\"urcport\"");
+        assert_eq!(
+            c.spec,
+            CommandSpec::prefixed("AT+QURCCFG=\"urcport\"", "+QURCCFG:")
+        );
+        let c = Command::read_setting("AT^CURC?");
+        assert_eq!(c.spec, CommandSpec::prefixed("AT^CURC?", "^CURC:"));
+    }
 
     fn lines(s: &[&str]) -> Vec<String> {
         s.iter().map(|l| l.to_string()).collect()

@@ -54,7 +54,7 @@
 //!   such a modem may try a wrong PIN once per start of the daemon.)
 //! - `+CME ERROR: 10` (no SIM) is [`BringUpError::NoSim`]: nothing to unlock.
 
-use super::profile::{Catalog, Overrides, Profile, Settings};
+use super::profile::{Catalog, Ensure, Overrides, PortKind, Profile, Settings};
 use super::{AtError, ModemHandle};
 use crate::at::command::{self, Command, Domain, Identity, PinState};
 use crate::at::{ErrorClass, ErrorCode};
@@ -77,6 +77,8 @@ pub struct BringUpConfig {
     pub profiles: Arc<Catalog>,
     /// The profile the `[[modem]]` names (`profile = "..."`) instead of choosing by identity.
     pub profile: Option<String>,
+    /// Where the AT port sits (which settings of the profile apply).
+    pub port: PortKind,
 }
 
 /// Why a modem could not come up, in the words its status shows.
@@ -181,7 +183,7 @@ pub async fn bring_up(
         submit_ms: settings.submit_timeout.as_millis() as u64,
         registration_s: settings.registration_timeout.as_secs(),
     };
-    apply_profile(modem, &profile, &settings).await?;
+    apply_profile(modem, &profile, &settings, config.port).await?;
     unlock_sim(modem, config).await?;
     info.imsi = ident(modem, Identity::Imsi).await;
     info.iccid = bare(modem, command::iccid()).await;
@@ -220,30 +222,23 @@ pub fn choose_profile(config: &BringUpConfig, info: &ModemInfo) -> Arc<Profile> 
     config.profiles.select(&info.manufacturer, &info.model)
 }
 
-/// The profile's timeouts for every command from now on, then its `init` commands. A
-/// refused `init` command is logged and skipped: it is a help, not a condition (older
-/// firmware may not know it).
+/// The profile's timeouts for every command from now on, its `init` commands, then the
+/// settings it ensures for this kind of port. A refused command is logged and skipped: it is
+/// a help, not a condition (older firmware may not know it).
 async fn apply_profile(
     modem: &ModemHandle,
     profile: &Profile,
     settings: &Settings,
+    port: PortKind,
 ) -> Result<(), BringUpError> {
     modem
         .set_timeouts(settings.command_timeout, settings.submit_timeout)
         .await?;
     for text in &profile.quirks.init {
-        match modem.command(Command::raw(text)).await {
-            Ok(_) => {
-                tracing::debug!(profile = %profile.name, command = %text, "profile setting applied")
-            }
-            Err(e @ (AtError::Closed | AtError::Io(_) | AtError::Rebooted { .. })) => {
-                return Err(e.into())
-            }
-            Err(e) => tracing::warn!(
-                profile = %profile.name, command = %text, error = %e,
-                "the modem refused a setting of its profile; going on without it"
-            ),
-        }
+        setting(modem, profile, text).await?;
+    }
+    for ensure in profile.quirks.ensure.iter().filter(|e| e.applies(port)) {
+        ensure_setting(modem, profile, ensure).await?;
     }
     Ok(())
 }
@@ -480,6 +475,45 @@ fn registration_words(seen: &[(Domain, u8)]) -> String {
             .map(|(d, s)| format!("{}: {}", d.label(), command::registration_text(*s)))
             .collect::<Vec<_>>()
             .join(", "),
+    }
+}
+
+/// One setting command of a profile; only a port gone or a modem restarting is an error.
+async fn setting(modem: &ModemHandle, profile: &Profile, text: &str) -> Result<bool, BringUpError> {
+    match modem.command(Command::raw(text)).await {
+        Ok(_) => {
+            tracing::debug!(profile = %profile.name, command = %text, "profile setting applied");
+            Ok(true)
+        }
+        Err(e @ (AtError::Closed | AtError::Io(_) | AtError::Rebooted { .. })) => Err(e.into()),
+        Err(e) => {
+            tracing::warn!(
+                profile = %profile.name, command = %text, error = %e,
+                "the modem refused a setting of its profile; going on without it"
+            );
+            Ok(false)
+        }
+    }
+}
+
+/// Reads a setting and writes it only when the answer lacks the expected value: settings
+/// kept in non-volatile memory are not rewritten at every bring-up.
+async fn ensure_setting(
+    modem: &ModemHandle,
+    profile: &Profile,
+    ensure: &Ensure,
+) -> Result<(), BringUpError> {
+    match modem.command(Command::read_setting(&ensure.query)).await {
+        Ok(lines) if lines.iter().any(|l| l.contains(&ensure.expect)) => Ok(()),
+        Ok(lines) => {
+            tracing::info!(profile = %profile.name, was = ?lines, command = %ensure.set, "changing a modem setting its profile needs");
+            setting(modem, profile, &ensure.set).await.map(drop)
+        }
+        Err(e @ (AtError::Closed | AtError::Io(_) | AtError::Rebooted { .. })) => Err(e.into()),
+        Err(e) => {
+            tracing::warn!(profile = %profile.name, command = %ensure.query, error = %e, "cannot read a setting of the profile; leaving it");
+            Ok(())
+        }
     }
 }
 

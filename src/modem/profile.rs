@@ -44,16 +44,8 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../hw/profiles/simcom-sim800.toml"),
     ),
     (
-        "huawei-e1550.toml",
-        include_str!("../../hw/profiles/huawei-e1550.toml"),
-    ),
-    (
-        "huawei-e17x.toml",
-        include_str!("../../hw/profiles/huawei-e17x.toml"),
-    ),
-    (
-        "huawei-e1750.toml",
-        include_str!("../../hw/profiles/huawei-e1750.toml"),
+        "huawei-voice.toml",
+        include_str!("../../hw/profiles/huawei-voice.toml"),
     ),
 ];
 
@@ -113,6 +105,60 @@ pub struct Quirks {
     pub cnmi: Option<Vec<i32>>,
     /// Ask for status reports (the `[[modem]]` `status_reports` wins).
     pub status_reports: Option<bool>,
+    /// Settings read first and written only when they differ (one that lives in
+    /// non-volatile memory must not be rewritten at every bring-up).
+    #[serde(default)]
+    pub ensure: Vec<Ensure>,
+}
+
+/// A setting to read, and write only when the answer lacks `expect`; optionally only for an
+/// AT port on one USB interface, or on a UART.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ensure {
+    pub query: String,
+    /// Text an answer line holds when the setting is already right.
+    pub expect: String,
+    pub set: String,
+    /// Only when the AT port is this USB interface.
+    pub usb_interface: Option<u8>,
+    /// Only when the AT port is not on USB (a UART).
+    #[serde(default)]
+    pub uart: bool,
+}
+
+impl Ensure {
+    /// Whether it applies to an AT port of this kind.
+    pub fn applies(&self, port: PortKind) -> bool {
+        match (self.usb_interface, self.uart) {
+            (None, false) => true,
+            (Some(n), uart) => port == PortKind::Usb(n) || (uart && port == PortKind::Uart),
+            (None, true) => port == PortKind::Uart,
+        }
+    }
+}
+
+/// Where the AT port sits, for [`Ensure`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PortKind {
+    /// A USB interface, by number.
+    Usb(u8),
+    /// A serial port not on USB.
+    Uart,
+    /// Not known (a pseudo-terminal, no sysfs entry).
+    #[default]
+    Unknown,
+}
+
+/// Whether a `+CGMM` answer (lower case) names the model `pattern` (lower case): the pattern
+/// occurs not followed by a digit, so "eg91" names "eg91-e" but not "eg912u".
+fn names_model(model: &str, pattern: &str) -> bool {
+    model.match_indices(pattern).any(|(at, _)| {
+        !model[at + pattern.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit())
+    })
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -131,8 +177,11 @@ pub struct VoiceHints {
     pub backend: Option<String>,
     /// quectel | simcom | huawei: whose voice commands the model speaks.
     pub vendor: Option<String>,
-    /// The USB interface number of the audio port (pcm-serial), found next to the AT port.
-    pub audio_interface: Option<u8>,
+    /// pcm-serial: the USB interface of the audio port, by the stick's USB id
+    /// (`"12d1:1001" = 1`): the interface numbers belong to the USB composition, not the
+    /// model. The port is found next to the AT port (sysfs).
+    #[serde(default)]
+    pub audio_interfaces: std::collections::BTreeMap<String, u8>,
 }
 
 /// One model's profile.
@@ -219,7 +268,8 @@ impl Profile {
                 "the generic profile matches every modem: it takes no [match]".into(),
             ));
         }
-        for cmd in &file.quirks.init {
+        let ensured = file.quirks.ensure.iter().flat_map(|e| [&e.query, &e.set]);
+        for cmd in file.quirks.init.iter().chain(ensured) {
             let ok = cmd.len() <= MAX_INIT_LEN
                 && cmd.get(..2).is_some_and(|at| at.eq_ignore_ascii_case("AT"))
                 && cmd.chars().all(|c| (' '..='~').contains(&c));
@@ -309,7 +359,7 @@ impl Profile {
         let model = self
             .model
             .iter()
-            .filter(|p| model.contains(p.as_str()))
+            .filter(|p| names_model(&model, p))
             .map(String::len)
             .max()?;
         Some((true, model))
@@ -473,9 +523,12 @@ mod tests {
             ("QUECTEL", "EG25-G", "quectel-ec2x"),
             ("SIMCOM INCORPORATED", "SIMCOM_SIM7600E-H", "simcom-sim7600"),
             ("SIMCOM_Ltd", "SIMCOM_SIM800L", "simcom-sim800"),
-            ("huawei", "E1550", "huawei-e1550"),
-            ("huawei", "E173", "huawei-e17x"),
-            ("huawei", "E1750", "huawei-e1750"),
+            ("huawei", "E1550", "huawei-voice"),
+            ("huawei", "E173", "huawei-voice"),
+            ("huawei", "E1750", "huawei-voice"),
+            ("Quectel", "EG91-E", "quectel-ec2x"),
+            // Another platform whose name starts the same: not ours.
+            ("Quectel", "EG912U", "generic"),
             // A maker we know, a model we do not: plain 27.007.
             ("huawei", "ME909s-120", "generic"),
             ("Quectel", "BG96", "generic"),

@@ -56,6 +56,8 @@ pub struct ModemSpec {
     pub overrides: crate::modem::profile::Overrides,
     /// The profile the `[[modem]]` names; `None`: chosen at bring-up by `+CGMI`/`+CGMM`.
     pub profile: Option<String>,
+    /// The USB interface of the AT port as configured; `None`: read from sysfs.
+    pub usb_interface: Option<u8>,
     /// Ceiling of the reconnect backoff.
     pub max_backoff: Duration,
     /// Destination prefixes this modem serves first (`+3361`, ...).

@@ -5,6 +5,7 @@
 use super::caps::Counter;
 use super::{End, ModemSpec, Pool};
 use crate::at::Urc;
+use crate::modem::profile::PortKind;
 use crate::modem::voice::Backend;
 use crate::modem::{self, BringUpConfig, BringUpError, ModemHandle};
 use crate::queue::{now_ms, Wants};
@@ -69,6 +70,10 @@ pub(super) async fn run(
         overrides: spec.overrides.clone(),
         profiles: pool.profiles.clone(),
         profile: spec.profile.clone(),
+        port: match spec.usb_interface {
+            Some(n) => PortKind::Usb(n),
+            None => modem::usb::port_kind(Path::new("/sys"), &spec.device),
+        },
     };
     let info = match modem::bring_up(&handle, &cfg).await {
         Ok(info) => info,
@@ -100,8 +105,8 @@ pub(super) async fn run(
         .get(&info.profile)
         .map(|p| p.voice.clone())
         .unwrap_or_default();
-    let voice = spec.voice.resolve(&hints, |interface| {
-        modem::usb::sibling_tty(Path::new("/sys"), &spec.device, interface)
+    let voice = spec.voice.resolve(&hints, |by_id| {
+        modem::usb::audio_port(Path::new("/sys"), &spec.device, by_id)
     });
     if let Ok(v) = &voice {
         pool.board.set_voice(&spec.id, v.name());

@@ -60,8 +60,16 @@ fn a_modem_claiming_a_model_runs_with_its_profile() {
     let d = Daemon::start_modems(
         dir.path(),
         &[
-            (&ec25, "routes = [\"+3361\"]\nvoice = \"auto\""),
-            (&forced, "routes = [\"+3362\"]\nprofile = \"generic\""),
+            // A pseudo-terminal is on no USB interface: say which one a real EC25's AT
+            // port is (if02), as sysfs would.
+            (
+                &ec25,
+                "routes = [\"+3361\"]\nvoice = \"auto\"\nusb_interface = 2",
+            ),
+            (
+                &forced,
+                "routes = [\"+3362\"]\nprofile = \"generic\"\nusb_interface = 2",
+            ),
             (&acme, "routes = [\"+3363\"]\nvoice = \"auto\""),
         ],
         &format!("profiles_dir = \"{}\"", profiles.display()),
@@ -85,12 +93,16 @@ fn a_modem_claiming_a_model_runs_with_its_profile() {
     assert_eq!(m2["timeouts"]["submit_ms"], 7000, "{m2}");
     assert_eq!(m2["voice"], "none", "{m2}");
 
-    // The quirk was sent once the modem said what it is, before the SIM was looked at.
+    // The setting was read once the modem said what it is, and written because it was
+    // wrong, before the SIM was looked at.
+    const READ: &str = "AT+QURCCFG=\"urcport\"";
+    const SET: &str = "AT+QURCCFG=\"urcport\",\"usbat\"";
     let log = command_log(&ec25);
-    let set = position(&log, "AT+QURCCFG=\"urcport\",\"usbat\"").expect("QURCCFG sent");
+    let read = position(&log, READ).expect("QURCCFG read");
+    let set = position(&log, SET).expect("QURCCFG set");
     let cgmm = position(&log, "AT+CGMM").expect("CGMM");
     let cpin = position(&log, "AT+CPIN?").expect("CPIN");
-    assert!(cgmm < set && set < cpin, "{log:?}");
+    assert!(cgmm < read && read < set && set < cpin, "{log:?}");
     assert_eq!(
         position(&command_log(&forced), "AT+QURCCFG=\"urcport\",\"usbat\""),
         None
@@ -116,6 +128,17 @@ fn a_modem_claiming_a_model_runs_with_its_profile() {
     assert_eq!(v["state"], "sent", "no report can have arrived: {v}");
     let id = d.send("+33632345678", "profile test", json!({}));
     d.wait_state(&id, "sent", LONG);
+
+    // The setting lives in the modem's flash: after a restart it is read again, and not
+    // written again.
+    let before = d.wait_modem("m0", "ready", |m| m["state"] == "ready")["since_ms"].clone();
+    ec25.control(json!({"op": "reboot"}));
+    d.wait_modem("m0", "ready again", |m| {
+        m["state"] == "ready" && m["since_ms"] != before
+    });
+    let log = command_log(&ec25);
+    let count = |line: &str| log.iter().filter(|l| *l == line).count();
+    assert_eq!((count(READ), count(SET)), (2, 1), "{log:?}");
 }
 
 #[test]

@@ -542,27 +542,67 @@ async fn a_domain_that_fails_one_poll_keeps_its_last_state() {
 
 // ---- Modem profiles.
 
-#[tokio::test(start_paused = true)]
-async fn the_profile_chosen_by_identity_sends_its_settings_before_the_sim() {
-    // The usual scripted modem says Quectel EC25, and refuses AT+QURCCFG (older firmware):
-    // the setting is skipped, bring-up goes on.
-    let (m, log, _) = modem(|_| None);
-    let info = bring_up(&m, &config(None)).await.expect("comes up");
-    assert_eq!(info.profile, "quectel-ec2x");
-    let all = log.all();
-    let at = |c: &str| all.iter().position(|l| l == c).unwrap_or(usize::MAX);
-    let set = at("AT+QURCCFG=\"urcport\",\"usbat\"");
-    assert!(at("AT+CGSN") < set && set < at("AT+CPIN?"), "{all:?}");
-    // The [[modem]]'s own timeouts win over the profile's 120 s for +CMGS.
-    assert_eq!(info.timeouts.submit_ms, 20_000);
+/// A Quectel whose URC port (kept in its flash) is `port`.
+fn urc_port(port: &'static str) -> impl Fn(&Line) -> Option<String> {
+    move |l| match l.cmd {
+        "AT+QURCCFG=\"urcport\"" => Some(answer(&[&format!("+QURCCFG: \"urcport\",\"{port}\"")])),
+        c if c.starts_with("AT+QURCCFG=") => Some(OK.into()),
+        _ => None,
+    }
+}
 
-    // Named by the configuration instead: the generic profile, no quirk.
-    let (m, log, _) = modem(|_| None);
+#[tokio::test(start_paused = true)]
+async fn the_profile_chosen_by_identity_sets_what_it_needs_before_the_sim() {
+    // The usual scripted modem says Quectel EC25; on USB interface 2 its URCs must go to
+    // "usbat". Set elsewhere: read, then written, before the SIM is looked at.
+    let set = "AT+QURCCFG=\"urcport\",\"usbat\"";
+    let (m, log, _) = modem(urc_port("usbmodem"));
     let cfg = BringUpConfig {
-        profile: Some("generic".into()),
+        port: PortKind::Usb(2),
         ..config(None)
     };
     let info = bring_up(&m, &cfg).await.expect("comes up");
+    assert_eq!(info.profile, "quectel-ec2x");
+    let all = log.all();
+    let at = |c: &str| all.iter().position(|l| l == c).unwrap_or(usize::MAX);
+    assert!(at("AT+CGSN") < at("AT+QURCCFG=\"urcport\""), "{all:?}");
+    assert!(
+        at("AT+QURCCFG=\"urcport\"") < at(set) && at(set) < at("AT+CPIN?"),
+        "{all:?}"
+    );
+    // The [[modem]]'s own timeouts win over the profile's 120 s for +CMGS.
+    assert_eq!(info.timeouts.submit_ms, 20_000);
+
+    // Already right: read, not rewritten (the setting lives in flash).
+    let (m, log, _) = modem(urc_port("usbat"));
+    bring_up(&m, &cfg).await.expect("comes up");
+    assert_eq!(log.count("AT+QURCCFG=\"urcport\""), 1, "{:?}", log.all());
+    assert_eq!(log.count(set), 0, "{:?}", log.all());
+
+    // On USB interface 3 the right value is "usbmodem"; on a port it cannot place, nothing.
+    let (m, log, _) = modem(urc_port("usbmodem"));
+    let on3 = BringUpConfig {
+        port: PortKind::Usb(3),
+        ..config(None)
+    };
+    bring_up(&m, &on3).await.expect("comes up");
+    assert_eq!(log.count("AT+QURCCFG=\"urcport\","), 0, "{:?}", log.all());
+    let (m, log, _) = modem(urc_port("uart1"));
+    bring_up(&m, &config(None)).await.expect("comes up");
+    assert_eq!(log.count("AT+QURCCFG"), 0, "{:?}", log.all());
+
+    // A modem that refuses the read (older firmware) is left alone and still comes up.
+    let (m, log, _) = modem(|_| None);
+    bring_up(&m, &cfg).await.expect("comes up");
+    assert_eq!(log.count(set), 0, "{:?}", log.all());
+
+    // Named by the configuration instead: the generic profile, no quirk.
+    let (m, log, _) = modem(urc_port("usbmodem"));
+    let generic = BringUpConfig {
+        profile: Some("generic".into()),
+        ..cfg
+    };
+    let info = bring_up(&m, &generic).await.expect("comes up");
     assert_eq!(info.profile, "generic");
     assert_eq!(log.count("AT+QURCCFG"), 0, "{:?}", log.all());
 }

@@ -94,12 +94,12 @@ impl BackendConfig {
 
     /// What this becomes for a modem whose profile says `hints`: `auto` takes the profile's
     /// backend (and, for pcm-serial without a configured audio port, the port
-    /// `find_audio(interface)` finds); a vendor left open takes the profile's. Answers why
+    /// `find_audio(audio interfaces by USB id)` finds); a vendor left open takes the profile's. Answers why
     /// when the profile's backend cannot be set up.
     pub fn resolve(
         &self,
         hints: &crate::modem::profile::VoiceHints,
-        find_audio: impl FnOnce(u8) -> Result<PathBuf, String>,
+        find_audio: impl FnOnce(&std::collections::BTreeMap<String, u8>) -> Result<PathBuf, String>,
     ) -> Result<BackendConfig, VoiceError> {
         let profile_vendor = hints.vendor.as_deref().and_then(Vendor::detect);
         Ok(match self {
@@ -120,18 +120,18 @@ impl BackendConfig {
                     Some("modem-tts") => BackendConfig::ModemTts { vendor },
                     Some("modem-file") => BackendConfig::ModemFile { vendor },
                     Some("pcm-serial") => {
-                        let device = match (device, hints.audio_interface) {
-                            (Some(d), _) => d.clone(),
-                            (None, Some(interface)) => find_audio(interface).map_err(|e| {
-                                VoiceError::Unsupported(format!(
-                                    "cannot find the audio port: {e}; set voice_device"
-                                ))
-                            })?,
-                            (None, None) => {
+                        let device = match device {
+                            Some(d) => d.clone(),
+                            None if hints.audio_interfaces.is_empty() => {
                                 return Err(VoiceError::Unsupported(
                                     "the profile names no audio interface: set voice_device".into(),
                                 ))
                             }
+                            None => find_audio(&hints.audio_interfaces).map_err(|e| {
+                                VoiceError::Unsupported(format!(
+                                    "cannot find the audio port: {e}; set voice_device"
+                                ))
+                            })?,
                         };
                         BackendConfig::PcmSerial {
                             device,
