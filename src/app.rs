@@ -177,7 +177,8 @@ pub async fn run(
         supervised.clone(),
     ));
     systemd.ready(&format!("serving on {scheme}://{addr}"));
-    let http = crate::listen::serve(listener, app, tls, cancel.clone().cancelled_owned());
+    let limits = crate::listen::Limits::from_env();
+    let http = crate::listen::serve(listener, app, tls, limits, cancel.clone().cancelled_owned());
     let workers = async {
         cancel.cancelled().await;
         tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait()).await

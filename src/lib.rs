@@ -20,7 +20,8 @@
 //! - [`pool`]: one worker per modem: bring-up, health, sending, status reports, inbound SMS.
 //! - [`otp_service`]: OTPs in sled and their SMS in the queue; what the dialects call.
 //! - [`accounts`]: API logins and hashed keys. [`control`]: the socket the `keys` CLI uses.
-//! - [`listen`]: the API's listener: TCP, TLS (rustls) when configured, bounded graceful stop.
+//! - [`listen`]: the API's listener: TCP, TLS (rustls) when configured, per-request and
+//!   connection-count bounds, bounded graceful stop.
 //! - [`http`]: the axum API: the Nomado, MonSMSPro and Octopush dialects and our own; request
 //!   ids.
 //! - [`metrics`]: `GET /metrics` (Prometheus): HTTP latency and OTP counters it keeps, the

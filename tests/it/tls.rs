@@ -1,5 +1,6 @@
 //! TLS: the daemon with `[tls]` serves HTTPS with a certificate generated here, refuses plain
 //! HTTP on that port, is not held up by a silent client, and refuses to start on bad files.
+//! Without TLS: a request whose body stalls is cut off while others are served.
 
 use super::harness::{self, Daemon, Sim, BIN};
 use serde_json::{json, Value};
@@ -265,4 +266,37 @@ impl Drop for KillOnDrop {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// A client that sends a request's head and one byte of a 1000-byte body gets a 408 and a
+/// closed connection once the request bound passes (shortened here through the test-only
+/// `OTPGATE_TEST_REQUEST_TIMEOUT_MS`; 30 s in service), and others are served meanwhile.
+#[test]
+fn a_stalled_request_body_is_cut_off_while_others_are_served() {
+    let dir = harness::tempdir();
+    let sim = Sim::start(dir.path(), "sim", &[]);
+    let d = Daemon::start_modems_env(
+        dir.path(),
+        &[(&sim, "")],
+        "",
+        &[("OTPGATE_TEST_REQUEST_TIMEOUT_MS", "1500")],
+    );
+    let addr = d.base.trim_start_matches("http://").to_string();
+    let mut slow = TcpStream::connect(&addr).expect("connect");
+    slow.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("read timeout");
+    slow.write_all(
+        b"POST /2fa/create HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
+          content-length: 1000\r\n\r\n{",
+    )
+    .expect("send head");
+    // Served while the slow request is open.
+    let (status, _) = d.get("/healthz");
+    assert_eq!(status, 200);
+    let mut answer = String::new();
+    slow.read_to_string(&mut answer)
+        .expect("the daemon closes the stalled connection");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    let (status, _) = d.get("/healthz");
+    assert_eq!(status, 200);
 }
