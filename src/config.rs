@@ -518,12 +518,14 @@ impl FileConfig {
             path: path.to_path_buf(),
             problem: Located {
                 at: e.span().map(|s| problem::position(text, s.start)),
-                // One line per problem: toml's message may run over several.
+                // One line per problem: toml's message may run over several. Values it
+                // quotes (a PIN, a secret) are left out.
                 message: e
                     .message()
                     .lines()
                     .map(str::trim)
                     .filter(|l| !l.is_empty())
+                    .map(problem::without_values)
                     .collect::<Vec<_>>()
                     .join("; "),
             },
@@ -639,6 +641,33 @@ mod tests {
             c.modems[0].spec.pin, None,
             "no PIN a copied example could spend"
         );
+    }
+
+    /// toml would say "invalid type: integer `987654`": a PIN or secret must not be echoed.
+    #[test]
+    fn type_errors_never_quote_the_value() {
+        for (text, value) in [
+            (
+                "[[modem]]\nid = \"m\"\ndevice = \"/dev/x\"\npin = 987654\n",
+                "987654",
+            ),
+            (
+                "[webhook]\nurl = \"http://h/\"\nsecret = 55667788\n",
+                "55667788",
+            ),
+            (
+                "[webhook]\nurl = \"http://h/\"\nsecret = 5566.7788\n",
+                "5566.7788",
+            ),
+        ] {
+            let e = FileConfig::parse(text, Path::new("c.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(!e.contains(value), "{e}");
+            assert!(e.contains("invalid type: "), "{e}");
+            assert!(e.contains(", expected a string"), "{e}");
+            assert!(e.contains("c.toml:"), "{e}");
+        }
     }
 
     #[test]

@@ -10,6 +10,42 @@ use std::ops::Range;
 use std::path::Path;
 use toml_edit::{ImDocument, Item};
 
+/// A parser's message about the file with the values it quotes taken out: toml and serde
+/// write "invalid type: integer `1234`, expected a string", and the value may be a PIN or a
+/// secret that must not reach a terminal or the journal. Keeps what kind of value it was and
+/// what was expected; messages about keys (`unknown field`, `missing field`, `duplicate
+/// field`) name the key, which is not secret, and stay as they are.
+pub fn without_values(message: &str) -> String {
+    const ABOUT_KEYS: [&str; 3] = ["unknown field", "missing field", "duplicate field"];
+    if ABOUT_KEYS.iter().any(|p| message.starts_with(p)) {
+        return message.to_string();
+    }
+    // What was found comes before ", expected"; what was expected is the program's own text.
+    let (found, expected) = message
+        .find(", expected")
+        .map_or((message, ""), |i| message.split_at(i));
+    let mut out = String::new();
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in found.chars() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' && q == '"' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '`' || c == '"' || c == '\'' => quote = Some(c),
+            None => out.push(c),
+        }
+    }
+    let found = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    format!("{found}{expected}")
+}
+
 /// One step of a [`KeyPath`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Step {
@@ -176,6 +212,37 @@ fn span_of(root: &Item, steps: &[Step]) -> Option<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parser_messages_lose_the_values_they_quote() {
+        for (message, clean) in [
+            (
+                "invalid type: integer `1234`, expected a string",
+                "invalid type: integer, expected a string",
+            ),
+            (
+                "invalid type: string \"s3\\\"cret\", expected u64",
+                "invalid type: string, expected u64",
+            ),
+            (
+                "invalid value: floating point `1.5`, expected an integer",
+                "invalid value: floating point, expected an integer",
+            ),
+            (
+                "unknown variant `hunter2`, expected `text` or `json`",
+                "unknown variant, expected `text` or `json`",
+            ),
+            ("a custom `secret` problem", "a custom problem"),
+            (
+                "unknown field `pinn`, expected one of `id`, `pin`",
+                "unknown field `pinn`, expected one of `id`, `pin`",
+            ),
+            ("missing field `id`", "missing field `id`"),
+            ("invalid string", "invalid string"),
+        ] {
+            assert_eq!(without_values(message), clean, "{message}");
+        }
+    }
 
     fn at(line: usize, col: usize) -> Option<Position> {
         Some(Position { line, col })

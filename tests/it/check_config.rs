@@ -98,6 +98,26 @@ fn a_syntax_error_reports_its_line_and_column() {
     assert!(out.is_empty(), "{out}");
 }
 
+/// A PIN written as a number is a type error at its line; the message never quotes it.
+#[test]
+fn a_type_error_names_the_line_but_not_the_value() {
+    let dir = harness::tempdir();
+    let (code, out, err) = check(
+        dir.path(),
+        "data_dir = \"/tmp\"\n[[modem]]\nid = \"a\"\ndevice = \"/dev/null\"\npin = 918273\n",
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(error_lines(dir.path(), &err), [5], "{err}");
+    assert!(
+        err.contains("invalid type: integer, expected a string"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("918273") && !out.contains("918273"),
+        "{out}{err}"
+    );
+}
+
 #[test]
 fn every_problem_is_reported_with_its_line() {
     let dir = harness::tempdir();
