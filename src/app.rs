@@ -44,7 +44,8 @@ pub async fn run(
     let systemd = crate::systemd::Notifier::from_env();
     // Load the phone-number metadata now, not on the first request.
     crate::otp::number::warm_up();
-    // A bad certificate or key stops the start before anything else is opened.
+    // A bad certificate or key stops the start before the data directory or a modem is
+    // opened (the listener is bound already, by the caller).
     let tls = config
         .tls
         .as_ref()
