@@ -148,11 +148,11 @@ mod tests {
         // Two OTPs (their SMS wait in the queue too): one left unused, one verified.
         let number = crate::otp::number::parse("+33633333333").unwrap();
         let used = crate::otp::number::parse("+33633333334").unwrap();
-        let used_code = otp
-            .create(CreateRequest {
+        let create = |number: crate::otp::number::Number| {
+            otp.create(CreateRequest {
                 account: "a".into(),
                 dialect: "test",
-                number: used.clone(),
+                number,
                 alphabet: Alphabet::NUMERIC,
                 length: 6,
                 ttl_s: 60,
@@ -164,31 +164,14 @@ mod tests {
                 voice: None,
                 request_id: None,
             })
-            .await
-            .unwrap()
-            .code;
+        };
+        let used_code = create(used.clone()).await.unwrap().code;
         let (_, outcome) = otp
             .verify("a", VerifyBy::Number(used), &used_code, None)
             .await
             .unwrap();
         assert_eq!(outcome, crate::otp::VerifyOutcome::Verified);
-        otp.create(CreateRequest {
-            account: "a".into(),
-            dialect: "test",
-            number: number.clone(),
-            alphabet: Alphabet::NUMERIC,
-            length: 6,
-            ttl_s: 60,
-            max_attempts: 3,
-            recipient_ip: None,
-            channel: "sms".into(),
-            sender: None,
-            render: Box::new(|code, _| code.to_string()),
-            voice: None,
-            request_id: None,
-        })
-        .await
-        .unwrap();
+        create(number.clone()).await.unwrap();
         let sms = crate::sms::decode_deliver(
             "07917283010010F5040BC87238880900F10000993092516195800AE8329BFD4697D9EC37",
         )

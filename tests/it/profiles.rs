@@ -141,6 +141,17 @@ fn a_modem_claiming_a_model_runs_with_its_profile() {
     assert_eq!((count(READ), count(SET)), (2, 1), "{log:?}");
 }
 
+/// `otpgate serve` on `config` fails at start; answers what it said.
+fn refused(config: &std::path::Path) -> String {
+    let out = std::process::Command::new(BIN)
+        .args(["serve", "--config"])
+        .arg(config)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 #[test]
 fn an_unknown_profile_or_a_bad_profile_file_is_a_config_error() {
     let dir = tempdir();
@@ -153,13 +164,7 @@ fn an_unknown_profile_or_a_bad_profile_file_is_a_config_error() {
         "unknown.toml",
         "[[modem]]\nid = \"a\"\ndevice = \"/dev/null\"\nprofile = \"quectel-ec99\"\n",
     );
-    let out = std::process::Command::new(BIN)
-        .args(["serve", "--config"])
-        .arg(&config)
-        .output()
-        .expect("run");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    let err = refused(&config);
     assert!(
         err.contains("quectel-ec99") && err.contains("quectel-ec2x"),
         "{err}"
@@ -174,13 +179,7 @@ fn an_unknown_profile_or_a_bad_profile_file_is_a_config_error() {
             dir.path().join("p").display()
         ),
     );
-    let out = std::process::Command::new(BIN)
-        .args(["serve", "--config"])
-        .arg(&config)
-        .output()
-        .expect("run");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    let err = refused(&config);
     assert!(
         err.contains("bad.toml") && err.contains("manufacturer"),
         "{err}"
