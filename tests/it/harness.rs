@@ -416,6 +416,15 @@ pub fn octo_validate(d: &Daemon, token: &str, code: &str) -> (u16, Value) {
     )
 }
 
+/// A MonSMSPro request: `body` with the test account's `apiKey`, POSTed to `path`; its
+/// answer (always HTTP 200 in that dialect).
+pub fn mon(d: &Daemon, path: &str, mut body: Value) -> Value {
+    body["apiKey"] = serde_json::json!(d.key);
+    let (status, v) = d.call("POST", path, &[], Some(&body.to_string()));
+    assert_eq!(status, 200, "MonSMSPro answers 200 to everything: {v}");
+    v
+}
+
 /// An Octopush request with the test account's `api-login` / `api-key` headers.
 pub fn octo(d: &Daemon, method: &str, path: &str, body: Value) -> (u16, Value) {
     let h = [("api-login", d.login.as_str()), ("api-key", d.key.as_str())];

@@ -276,13 +276,6 @@ fn sms_to(sim: &Sim, number: &str) -> String {
     })
 }
 
-fn mon(d: &Daemon, path: &str, mut body: Value) -> Value {
-    body["apiKey"] = json!(d.key);
-    let (status, v) = d.call("POST", path, &[], Some(&body.to_string()));
-    assert_eq!(status, 200, "{v}");
-    v
-}
-
 #[test]
 fn metrics_count_what_the_test_did() {
     let (_dir, sim, d) = setup("");

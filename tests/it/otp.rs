@@ -52,13 +52,6 @@ fn numeric_code_sent_to(sim: &Sim, number: &str) -> String {
     find_code(&sms_to(sim, number, 1), 6, |c| c.is_ascii_digit())
 }
 
-fn mon(d: &Daemon, path: &str, mut body: Value) -> Value {
-    body["apiKey"] = json!(d.key);
-    let (status, v) = d.call("POST", path, &[], Some(&body.to_string()));
-    assert_eq!(status, 200, "MonSMSPro answers 200 to everything: {v}");
-    v
-}
-
 #[test]
 fn nomado_create_deliver_verify_once() {
     let (_dir, sim, d) = setup("");
